@@ -1,0 +1,102 @@
+package dev.weightclass.cli;
+
+import dev.weightclass.WeightclassException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+
+/** The {@code weightclass} command line. */
+@Command(name = "weightclass",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {
+                "How big is a language model, how big is its download, will it run on a device,",
+                "and what does making it smaller cost? Answers from the real model files.",
+                "",
+                "Formats: GGUF, safetensors (+ config.json), ONNX, llama2.c checkpoints."},
+        subcommands = {
+                CommandLine.HelpCommand.class,
+                InspectCommand.class,
+        },
+        footer = {"", "Run 'weightclass COMMAND --help' for a command's options.",
+                "Exit codes: 0 ok, 2 bad input (one line on stderr saying what and where)."})
+public final class Main implements Runnable {
+
+    /** Exit code for bad input, bad arguments and environment problems. */
+    public static final int EXIT_BAD_INPUT = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the CLI with the given streams; returns the exit code. Used by tests too. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("weightclass: " + ex.getMessage());
+            CommandLine c = ex.getCommandLine();
+            err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
+            err.flush();
+            return EXIT_BAD_INPUT;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            err.println("weightclass: " + describe(ex));
+            err.flush();
+            if (Boolean.getBoolean("weightclass.debug")) ex.printStackTrace(err);
+            return isBadInput(ex) ? EXIT_BAD_INPUT : 1;
+        });
+        return cl.execute(args);
+    }
+
+    static boolean isBadInput(Throwable ex) {
+        Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+        return t instanceof WeightclassException || t instanceof IOException;
+    }
+
+    /** One line: what is wrong and where. */
+    static String describe(Throwable ex) {
+        Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+        if (t instanceof NoSuchFileException e) return e.getFile() + ": no such file";
+        if (t instanceof AccessDeniedException e) return e.getFile() + ": permission denied";
+        if (t instanceof FileSystemException e) {
+            String reason = e.getReason() == null ? "file system error" : e.getReason();
+            return (e.getFile() == null ? "" : e.getFile() + ": ") + reason;
+        }
+        if (t instanceof FileNotFoundException e) return e.getMessage();
+        if (t instanceof WeightclassException) return t.getMessage();
+        if (t instanceof IOException) {
+            String m = t.getMessage();
+            if (m != null && m.contains("No space left")) return "no space left on device: " + m;
+            return m == null ? t.getClass().getSimpleName() : m;
+        }
+        String m = t.getMessage();
+        return "internal error: " + t.getClass().getSimpleName() + (m == null ? "" : ": " + m)
+                + " (run with -Dweightclass.debug=true for details)";
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"weightclass " + (v == null ? "dev" : v)};
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package dev.weightclass.format;
+
+/** The built-in readers, registered once on first use. */
+final class Readers {
+    private Readers() {}
+
+    private static boolean done;
+
+    static synchronized void ensureRegistered() {
+        if (done) return;
+        done = true;
+        // Each format adds one line here.
+    }
+}

@@ -1,0 +1,72 @@
+package dev.weightclass.size;
+
+import dev.weightclass.format.ModelFile;
+import dev.weightclass.tensor.TensorInfo;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Finds tensors stored more than once: the same bytes under different names (tied embeddings
+ * written twice, shared layers). Candidates must agree in type and size; a sampled fingerprint
+ * rules out almost every pair cheaply, and only survivors are compared in full, so trained
+ * models cost a few page reads.
+ */
+public final class DuplicateTensors {
+    private DuplicateTensors() {}
+
+    /** Tensors with identical bytes; the first is the one kept. */
+    public record Group(List<String> names, long bytesEach, long parametersEach) {
+        public long savedBytes() { return bytesEach * (names.size() - 1); }
+
+        public long savedParameters() { return parametersEach * (names.size() - 1); }
+    }
+
+    private static final int SAMPLE = 256;
+
+    public static List<Group> find(ModelFile model) {
+        Map<String, List<TensorInfo>> byKey = new LinkedHashMap<>();
+        for (TensorInfo t : model.tensors()) {
+            if (t.byteSize() < 64 || t.parameters() == 0) continue; // tiny tensors (norms) are not worth reporting
+            String key = t.type() + ":" + t.byteSize() + ":" + fingerprint(model.data(t));
+            byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(t);
+        }
+        List<Group> groups = new ArrayList<>();
+        for (List<TensorInfo> candidates : byKey.values()) {
+            List<TensorInfo> left = new ArrayList<>(candidates);
+            while (left.size() > 1) {
+                TensorInfo first = left.removeFirst();
+                MemorySegment a = model.data(first);
+                List<String> names = new ArrayList<>(List.of(first.name()));
+                left.removeIf(t -> {
+                    if (a.mismatch(model.data(t)) == -1) {
+                        names.add(t.name());
+                        return true;
+                    }
+                    return false;
+                });
+                if (names.size() > 1) groups.add(new Group(names, first.byteSize(), first.parameters()));
+            }
+        }
+        return groups;
+    }
+
+    /** Hash of a few samples spread over the data. */
+    private static long fingerprint(MemorySegment s) {
+        long n = s.byteSize();
+        long h = n;
+        for (int k = 0; k < 4; k++) {
+            long start = Math.max(0, Math.min(n - SAMPLE, (n / 4) * k));
+            long end = Math.min(n, start + SAMPLE);
+            for (long i = start; i < end; i += 8) {
+                long v = end - i >= 8 ? s.get(ValueLayout.JAVA_LONG_UNALIGNED, i) : s.get(ValueLayout.JAVA_BYTE, i);
+                h = h * 0x9E3779B97F4A7C15L + v;
+            }
+        }
+        return h;
+    }
+}
