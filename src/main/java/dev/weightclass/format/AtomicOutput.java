@@ -1,0 +1,64 @@
+package dev.weightclass.format;
+
+import dev.weightclass.WeightclassException;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The one way weightclass writes an output file: into a temporary file in the target folder,
+ * forced to disk, then renamed over the target. A failure (a full disk, an exception in the
+ * producer) removes the temporary file, so no half-written output is ever left behind.
+ */
+public final class AtomicOutput {
+    private AtomicOutput() {}
+
+    /** Writes the file's content through a channel positioned at 0. */
+    @FunctionalInterface
+    public interface Producer {
+        void write(FileChannel channel) throws IOException;
+    }
+
+    public static void write(Path target, Producer producer) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new WeightclassException(target + ": output folder " + dir + " does not exist");
+        }
+        if (Files.isDirectory(abs)) throw new WeightclassException(target + ": is a folder, not a file");
+        Path tmp;
+        try {
+            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        } catch (IOException e) {
+            throw new WeightclassException(target + ": cannot write in " + dir + " (" + reason(e) + ")", e);
+        }
+        boolean done = false;
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                producer.write(ch);
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+            done = true;
+        } catch (IOException e) {
+            throw new WeightclassException(target + ": writing failed (" + reason(e) + "); nothing was written", e);
+        } finally {
+            if (!done) Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static String reason(IOException e) {
+        String m = e.getMessage();
+        if (m != null && m.contains("No space left")) return "no space left on device";
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+}
