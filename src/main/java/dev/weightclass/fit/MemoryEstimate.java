@@ -1,0 +1,29 @@
+package dev.weightclass.fit;
+
+import java.util.List;
+
+/**
+ * The memory a runtime needs to run one variant: its parts and their sum (peak resident memory
+ * for a CPU runtime, GPU buffers plus the page's own heap for WebGPU).
+ *
+ * @param runtime the runtime
+ * @param parts   the parts, largest concern first
+ * @param kvCache the KV cache (also one of the parts)
+ */
+public record MemoryEstimate(Runtime runtime, List<MemoryPart> parts, KvCacheSize kvCache) {
+
+    public MemoryEstimate {
+        parts = List.copyOf(parts);
+    }
+
+    public long total() {
+        long s = 0;
+        for (MemoryPart p : parts) s += p.bytes();
+        return s;
+    }
+
+    public long part(String name) {
+        for (MemoryPart p : parts) if (p.name().equals(name)) return p.bytes();
+        return 0;
+    }
+}
