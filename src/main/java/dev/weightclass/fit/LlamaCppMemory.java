@@ -55,7 +55,7 @@ public final class LlamaCppMemory implements MemoryModel {
                 ? String.format("%,d B repacked for the CPU kernels", repacked) : "as stored in the file"));
         if (run.mmap() && repacked > 0) {
             parts.add(new MemoryPart("mapped file pages", repacked,
-                    "mmap: the pages read to repack stay resident (use --no-mmap to drop them)"));
+                    "mmap: pages read to repack stay resident but are clean and reclaimable", true));
         }
         parts.add(new MemoryPart("kv cache", kv.bytes(), kvNote(kv)));
         parts.add(new MemoryPart("compute buffer", compute,

@@ -3,8 +3,8 @@ package dev.weightclass.fit;
 import java.util.List;
 
 /**
- * The memory a runtime needs to run one variant: its parts and their sum (peak resident memory
- * for a CPU runtime, GPU buffers plus the page's own heap for WebGPU).
+ * The memory a runtime needs to run one variant: its parts, their sum (peak resident memory
+ * for a CPU runtime, GPU buffers plus the page's own heap for WebGPU) and what of it is required.
  *
  * @param runtime the runtime
  * @param parts   the parts, largest concern first
@@ -19,6 +19,13 @@ public record MemoryEstimate(Runtime runtime, List<MemoryPart> parts, KvCacheSiz
     public long total() {
         long s = 0;
         for (MemoryPart p : parts) s += p.bytes();
+        return s;
+    }
+
+    /** Memory the run needs: the total less reclaimable clean file pages. */
+    public long required() {
+        long s = 0;
+        for (MemoryPart p : parts) if (!p.reclaimable()) s += p.bytes();
         return s;
     }
 

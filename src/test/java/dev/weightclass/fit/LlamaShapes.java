@@ -58,6 +58,27 @@ final class LlamaShapes {
         return variant(TINYLLAMA, "Q4_0", n -> n.equals("output.weight") ? TensorType.Q6_K : TensorType.Q4_0);
     }
 
+    /** Llama-2-7B's shapes. */
+    static final Hyperparameters LLAMA2_7B =
+            new Hyperparameters("llama", 32, 4096, 32, 32, 128, 11008, 32000, 4096, false);
+
+    /**
+     * llama-quantize's Q4_K_M mixture on a llama model: output Q6_K; attn_v and ffn_down Q6_K in
+     * the "more bits" layers (i < n/8, i >= 7n/8, (i - n/8) % 3 == 2); Q4_K elsewhere.
+     */
+    static ModelVariant q4km(Hyperparameters hp) {
+        int n = hp.layers();
+        return variant(hp, "Q4_K_M", name -> {
+            if (name.equals("output.weight")) return TensorType.Q6_K;
+            if (name.contains("attn_v") || name.contains("ffn_down")) {
+                int i = Integer.parseInt(name.split("\\.")[1]);
+                boolean more = i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
+                return more ? TensorType.Q6_K : TensorType.Q4_K;
+            }
+            return TensorType.Q4_K;
+        });
+    }
+
     static ModelVariant tinyLlama(TensorType all) {
         return variant(TINYLLAMA, all.name(), n -> all);
     }
