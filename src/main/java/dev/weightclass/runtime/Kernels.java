@@ -33,6 +33,15 @@ public interface Kernels extends AutoCloseable {
     /** {@code y[yOff+i] += a * x[xOff+i]} for i < n. */
     void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n);
 
+    /** Runs {@code body} over ranges covering [0, count), about {@code grain} each, on the kernels' threads. */
+    void parallelFor(int count, int grain, RangeBody body);
+
+    /** A piece of parallel work: indices [from, to). */
+    @FunctionalInterface
+    interface RangeBody {
+        void run(int from, int to);
+    }
+
     /** Stops the worker threads. */
     @Override
     void close();

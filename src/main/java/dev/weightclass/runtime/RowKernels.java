@@ -37,7 +37,7 @@ abstract class RowKernels implements Kernels {
         check(w, x.length, out.length);
         // ~ 64 KB of weights per task at least: smaller pieces cost more to schedule than to compute.
         int grain = grain(w, 1);
-        run(w.rows(), grain, (r0, r1) -> matvecRows(w, x, out, r0, r1));
+        run(w.rows(), grain, ROW_ALIGN, (r0, r1) -> matvecRows(w, x, out, r0, r1));
     }
 
     @Override
@@ -47,7 +47,7 @@ abstract class RowKernels implements Kernels {
             return;
         }
         for (int b = 0; b < n; b++) check(w, x[b].length, out[b].length);
-        run(w.rows(), grain(w, n), (r0, r1) -> matmulRows(w, x, out, n, r0, r1));
+        run(w.rows(), grain(w, n), ROW_ALIGN, (r0, r1) -> matmulRows(w, x, out, n, r0, r1));
     }
 
     private void check(WeightMatrix w, int xLen, int outLen) {
@@ -69,26 +69,23 @@ abstract class RowKernels implements Kernels {
         return (rows + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
     }
 
-    interface RangeBody {
-        void run(int r0, int r1);
-    }
-
-    private void run(int rows, int grain, RangeBody body) {
+    private void run(int rows, int grain, int align, RangeBody body) {
         if (pool == null || rows <= grain) {
             body.run(0, rows);
             return;
         }
-        pool.invoke(new Split(0, rows, grain, body));
+        pool.invoke(new Split(0, rows, grain, align, body));
     }
 
     private static final class Split extends RecursiveAction {
-        final int r0, r1, grain;
+        final int r0, r1, grain, align;
         final RangeBody body;
 
-        Split(int r0, int r1, int grain, RangeBody body) {
+        Split(int r0, int r1, int grain, int align, RangeBody body) {
             this.r0 = r0;
             this.r1 = r1;
             this.grain = grain;
+            this.align = align;
             this.body = body;
         }
 
@@ -98,18 +95,19 @@ abstract class RowKernels implements Kernels {
                 body.run(r0, r1);
                 return;
             }
-            int mid = r0 + ((r1 - r0) / 2 + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
+            int mid = r0 + ((r1 - r0) / 2 + align - 1) / align * align;
             if (mid >= r1) {
                 body.run(r0, r1);
                 return;
             }
-            invokeAll(new Split(r0, mid, grain, body), new Split(mid, r1, grain, body));
+            invokeAll(new Split(r0, mid, grain, align, body), new Split(mid, r1, grain, align, body));
         }
     }
 
     /** Runs {@code body} over [0, count) on the pool, split into ranges of about {@code grain}. */
-    final void parallelFor(int count, int grain, RangeBody body) {
-        run(count, Math.max(1, grain), body);
+    @Override
+    public final void parallelFor(int count, int grain, RangeBody body) {
+        run(count, Math.max(1, grain), 1, body);
     }
 
     static boolean basicType(TensorType t) {
