@@ -1,13 +1,12 @@
 package dev.weightclass.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weightclass.WeightclassException;
+import dev.weightclass.format.HfConfig;
 import dev.weightclass.format.Hyperparameters;
 import dev.weightclass.format.ModelFile;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -137,17 +136,15 @@ public record LlamaConfig(String architecture, int dim, int layers, int heads, i
     // ---- Hugging Face config.json ----
 
     private static LlamaConfig fromHf(ModelFile model) {
-        Path config = model.files().get(0).toAbsolutePath().getParent().resolve("config.json");
-        if (!Files.isRegularFile(config)) {
-            throw new WeightclassException(model.path() + ": no config.json beside the safetensors file: the runtime "
-                    + "needs it for the model's shape");
-        }
-        JsonNode c;
+        HfConfig hf;
         try {
-            c = new ObjectMapper().readTree(config.toFile());
+            hf = HfConfig.beside(model.files().get(0)).orElseThrow(() -> new WeightclassException(model.path()
+                    + ": no config.json beside the safetensors file: the runtime needs it for the model's shape"));
         } catch (IOException e) {
-            throw new WeightclassException(config + ": not valid JSON: " + e.getMessage());
+            throw new WeightclassException(model.path() + ": cannot read config.json: " + e.getMessage());
         }
+        JsonNode c = hf.raw();
+        Path config = hf.file();
         String arch = checkArchitecture(c.path("model_type").asText(null), config);
         int dim = c.path("hidden_size").asInt();
         int heads = c.path("num_attention_heads").asInt();

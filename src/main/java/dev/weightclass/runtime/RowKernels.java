@@ -35,9 +35,7 @@ abstract class RowKernels implements Kernels {
     @Override
     public final void matvec(WeightMatrix w, float[] x, float[] out) {
         check(w, x.length, out.length);
-        // ~ 64 KB of weights per task at least: smaller pieces cost more to schedule than to compute.
-        int grain = grain(w, 1);
-        run(w.rows(), grain, ROW_ALIGN, (r0, r1) -> matvecRows(w, x, out, r0, r1));
+        run(w.rows(), grain(w, 1), ROW_ALIGN, (r0, r1) -> matvecRows(w, x, out, r0, r1));
     }
 
     @Override
@@ -62,11 +60,12 @@ abstract class RowKernels implements Kernels {
     }
 
     private int grain(WeightMatrix w, int n) {
+        // At least ~64 KB of weights and activations per piece (smaller pieces cost more to schedule
+        // than to compute), and no more than 4 pieces per thread (enough to balance uneven threads).
         long work = Math.max(1, w.rowBytes() + (long) w.cols() * n);
-        int rows = (int) Math.max(ROW_ALIGN, 65536 / work);
-        // No more than the pool can share evenly; at least 4 pieces per thread for balance.
-        rows = Math.min(rows, Math.max(ROW_ALIGN, w.rows() / (threads * 4)));
-        return (rows + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
+        long rows = Math.max(65536 / work, (w.rows() + threads * 4L - 1) / (threads * 4L));
+        rows = Math.max(ROW_ALIGN, rows);
+        return (int) Math.min(Integer.MAX_VALUE, (rows + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN);
     }
 
     private void run(int rows, int grain, int align, RangeBody body) {

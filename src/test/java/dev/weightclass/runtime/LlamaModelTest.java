@@ -1,0 +1,38 @@
+package dev.weightclass.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.weightclass.SharedData;
+import dev.weightclass.format.ModelFile;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class LlamaModelTest {
+    static final Kernels KERNELS = Kernels.vector(2);
+
+    @AfterAll
+    static void close() {
+        KERNELS.close();
+    }
+
+    static void matchesGolden(Path file, String variant) throws Exception {
+        JsonNode g = Aidreams.golden(variant);
+        try (LlamaModel m = LlamaModel.owning(ModelFile.open(file), KERNELS)) {
+            assertThat(Aidreams.greedy64(m)).containsExactly(Aidreams.ids(g.path("greedy64_ids")));
+            long t0 = System.nanoTime();
+            double[] nll = Aidreams.teacherNll(m);
+            System.out.printf("%s nll %.6f (golden %s) %.0f ms%n", variant, nll[0], g.path("teacher_samples_nll"), (System.nanoTime() - t0) / 1e6);
+            assertThat(nll[1]).isEqualTo(g.path("teacher_tokens_scored").asDouble());
+            assertThat(nll[0]).isCloseTo(g.path("teacher_samples_nll").asDouble(), within(1e-3));
+        }
+    }
+
+    @Test
+    void huggingFaceSafetensorsWithRotateHalfRope() throws Exception {
+        matchesGolden(SharedData.data("aidreams260K/hf"), "f32");
+    }
+}
