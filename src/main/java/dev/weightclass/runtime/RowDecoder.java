@@ -1,6 +1,8 @@
 package dev.weightclass.runtime;
 
 import dev.weightclass.WeightclassException;
+import dev.weightclass.quant.Quantizers;
+import dev.weightclass.tensor.TensorType;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -11,6 +13,11 @@ final class RowDecoder {
 
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+
+    /** Types the runtime can multiply: the plain float types and every type the quantization library reads. */
+    static boolean supports(TensorType t) {
+        return t == TensorType.F32 || t == TensorType.F16 || t == TensorType.BF16 || Quantizers.scalar(t).isPresent();
+    }
 
     static float f16(MemorySegment s, long off) {
         return Float.float16ToFloat(s.get(I16, off));
@@ -35,28 +42,11 @@ final class RowDecoder {
             case BF16 -> {
                 for (int c = 0; c < cols; c++) out[off + c] = bf16(s, base + 2L * c);
             }
-            case Q8_0 -> {
-                // block: f16 scale d, 32 x int8 q; x = d * q
-                for (int b = 0; b < cols / 32; b++) {
-                    long bo = base + 34L * b;
-                    float d = f16(s, bo);
-                    for (int j = 0; j < 32; j++) out[off + 32 * b + j] = d * s.get(ValueLayout.JAVA_BYTE, bo + 2 + j);
-                }
-            }
-            case Q4_0 -> {
-                // block: f16 scale d, 16 bytes; element j is the low nibble of byte j, element j+16 the high
-                // nibble; x = d * (nibble - 8)
-                for (int b = 0; b < cols / 32; b++) {
-                    long bo = base + 18L * b;
-                    float d = f16(s, bo);
-                    for (int j = 0; j < 16; j++) {
-                        int q = s.get(ValueLayout.JAVA_BYTE, bo + 2 + j) & 0xFF;
-                        out[off + 32 * b + j] = d * ((q & 0x0F) - 8);
-                        out[off + 32 * b + j + 16] = d * ((q >>> 4) - 8);
-                    }
-                }
-            }
-            default -> throw new WeightclassException(w.name() + ": tensor type " + w.type() + " is not supported");
+            // Block-quantized types: the quantization library's reference decoders, block by block.
+            default -> Quantizers.scalar(w.type())
+                    .orElseThrow(() -> new WeightclassException(w.name() + ": tensor type " + w.type()
+                            + " is not supported"))
+                    .dequantize(s, base, out, off, cols);
         }
     }
 }

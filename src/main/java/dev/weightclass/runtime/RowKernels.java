@@ -109,11 +109,6 @@ abstract class RowKernels implements Kernels {
         run(count, Math.max(1, grain), 1, body);
     }
 
-    static boolean basicType(TensorType t) {
-        return t == TensorType.F32 || t == TensorType.F16 || t == TensorType.BF16
-                || t == TensorType.Q8_0 || t == TensorType.Q4_0;
-    }
-
     @Override
     public void close() {
         if (pool != null) pool.shutdown();

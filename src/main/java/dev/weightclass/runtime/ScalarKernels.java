@@ -14,7 +14,7 @@ final class ScalarKernels extends RowKernels {
     public String name() { return "scalar"; }
 
     @Override
-    public boolean supports(TensorType type) { return basicType(type); }
+    public boolean supports(TensorType type) { return RowDecoder.supports(type); }
 
     private float[] rowBuffer(int cols) {
         float[] b = scratch.get();

@@ -30,6 +30,10 @@ final class VectorKernels extends RowKernels {
     private static final int ROW_TILE = 4;
     private static final int TOKEN_BLOCK = 64;
 
+    /** Types with a dedicated vector path; the rest go through the quantization library's decoders. */
+    private static final java.util.Set<TensorType> FAST_TYPES =
+            java.util.EnumSet.of(TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q8_0, TensorType.Q4_0);
+
     private final ThreadLocal<float[][]> tiles = ThreadLocal.withInitial(() -> new float[ROW_TILE][0]);
 
     VectorKernels(int threads) {
@@ -41,7 +45,7 @@ final class VectorKernels extends RowKernels {
     public String name() { return "vector"; }
 
     @Override
-    public boolean supports(TensorType type) { return basicType(type); }
+    public boolean supports(TensorType type) { return RowDecoder.supports(type); }
 
     // ---- matrix-vector ----
 
@@ -49,6 +53,15 @@ final class VectorKernels extends RowKernels {
     void matvecRows(WeightMatrix w, float[] x, float[] out, int r0, int r1) {
         MemorySegment s = w.data();
         int cols = w.cols();
+        if (!FAST_TYPES.contains(w.type())) {
+            // Other block types: decode each row with the quantization library, then a vector dot.
+            float[] row = tile(cols)[0];
+            for (int r = r0; r < r1; r++) {
+                RowDecoder.decode(w, r, row, 0);
+                out[r] = dot(row, 0, x, 0, cols);
+            }
+            return;
+        }
         for (int r = r0; r < r1; r++) {
             long base = w.rowOffset(r);
             out[r] = switch (w.type()) {
@@ -179,13 +192,18 @@ final class VectorKernels extends RowKernels {
 
     // ---- matrix-matrix ----
 
-    @Override
-    void matmulRows(WeightMatrix w, float[][] x, float[][] out, int n, int r0, int r1) {
-        int cols = w.cols();
+    private float[][] tile(int cols) {
         float[][] t = tiles.get();
         if (t[0].length < cols) {
             for (int i = 0; i < ROW_TILE; i++) t[i] = new float[cols];
         }
+        return t;
+    }
+
+    @Override
+    void matmulRows(WeightMatrix w, float[][] x, float[][] out, int n, int r0, int r1) {
+        int cols = w.cols();
+        float[][] t = tile(cols);
         for (int b0 = 0; b0 < n; b0 += TOKEN_BLOCK) {
             int b1 = Math.min(n, b0 + TOKEN_BLOCK);
             for (int r = r0; r < r1; r += ROW_TILE) {

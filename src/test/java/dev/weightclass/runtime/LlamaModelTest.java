@@ -5,6 +5,8 @@ import dev.weightclass.SharedData;
 import dev.weightclass.format.ModelFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 
@@ -29,6 +31,20 @@ class LlamaModelTest {
             assertThat(nll[1]).isEqualTo(g.path("teacher_tokens_scored").asDouble());
             assertThat(nll[0]).isCloseTo(g.path("teacher_samples_nll").asDouble(), within(1e-3));
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"f32", "f16", "bf16", "q8_0", "q4_0"})
+    void ggufVariants(String variant) throws Exception {
+        matchesGolden(SharedData.data("aidreams260K/aidreams260K-" + variant + ".gguf"), variant);
+    }
+
+    /** llama-quantize's --pure files hold the same tensor bytes as the gguf-py files the golden outputs used. */
+    @ParameterizedTest
+    @ValueSource(strings = {"q4_1", "q5_0", "q5_1"})
+    void llamaCppQuantizedVariants(String variant) throws Exception {
+        matchesGolden(SharedData.golden("aidreams260K." + variant.toUpperCase(java.util.Locale.ROOT)
+                + ".pure.llamacpp.gguf"), variant);
     }
 
     @Test
