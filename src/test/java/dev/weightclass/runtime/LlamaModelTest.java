@@ -25,9 +25,7 @@ class LlamaModelTest {
         JsonNode g = Aidreams.golden(variant);
         try (LlamaModel m = LlamaModel.owning(ModelFile.open(file), KERNELS)) {
             assertThat(Aidreams.greedy64(m)).containsExactly(Aidreams.ids(g.path("greedy64_ids")));
-            long t0 = System.nanoTime();
             double[] nll = Aidreams.teacherNll(m);
-            System.out.printf("%s nll %.6f (golden %s) %.0f ms%n", variant, nll[0], g.path("teacher_samples_nll"), (System.nanoTime() - t0) / 1e6);
             assertThat(nll[1]).isEqualTo(g.path("teacher_tokens_scored").asDouble());
             assertThat(nll[0]).isCloseTo(g.path("teacher_samples_nll").asDouble(), within(1e-3));
         }
