@@ -197,7 +197,7 @@ public final class QuantPlan {
     }
 
     /** ggml_n_dims: trailing dimensions of 1 (in ne order) do not count. */
-    static int ggmlDims(long[] shape) {
+    public static int ggmlDims(long[] shape) {
         // shape is outermost first, so ggml's ne[i] is shape[length-1-i]
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] > 1) return shape.length - i;
