@@ -36,7 +36,7 @@ public final class TensorRoles {
         if (n.endsWith("_scale") || n.endsWith("_zero_point") || n.endsWith(".scales")
                 || n.endsWith("_quantized_scale") || n.endsWith("_zp")) return TensorRole.QUANT_PARAM;
         if (n.contains("norm") || n.contains("ln_") || n.matches(".*(^|[._])ln\\d?([._]|$).*")
-                || n.startsWith("rms_")) return TensorRole.NORM;
+                || n.contains("rms_")) return TensorRole.NORM;
         if (n.contains("embd") || n.contains("embed") || n.contains("wte") || n.contains("wpe")
                 || n.equals("token_embedding_table") || n.contains("position_embeddings")
                 || n.contains("token_type_embeddings")) return TensorRole.EMBEDDING;
