@@ -11,5 +11,6 @@ final class Readers {
         done = true;
         // Each format adds one line here.
         ModelFiles.register(new dev.weightclass.format.safetensors.SafetensorsReader());
+        ModelFiles.register(new dev.weightclass.format.onnx.OnnxReader());
     }
 }
