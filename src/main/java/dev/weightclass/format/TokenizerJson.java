@@ -20,7 +20,10 @@ import java.util.Set;
 public final class TokenizerJson {
     private TokenizerJson() {}
 
-    private static final JsonFactory JSON = new JsonFactory();
+    // Vocabulary tokens arrive as field names: interning 100k of them would dominate the read.
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build();
 
     /** The tokenizer.json beside {@code modelFile}, if there is one. */
     public static Optional<TokenizerInfo> besides(Path modelFile) {
