@@ -13,5 +13,6 @@ final class Readers {
         ModelFiles.register(new dev.weightclass.format.gguf.GgufReader());
         ModelFiles.register(new dev.weightclass.format.safetensors.SafetensorsReader());
         ModelFiles.register(new dev.weightclass.format.onnx.OnnxReader());
+        ModelFiles.register(new dev.weightclass.format.llama2c.Llama2cReader());
     }
 }
