@@ -67,7 +67,7 @@ public enum OnnxTargets {
     }
 
     /** The weights an ONNX export of the model's base network stores: a BERT pooler is not part of it. */
-    static List<TensorInfo> exported(ModelSpec spec) {
+    public static List<TensorInfo> exported(ModelSpec spec) {
         List<TensorInfo> out = new ArrayList<>();
         for (TensorInfo t : spec.weights()) if (!t.name().startsWith("pooler.")) out.add(t);
         return out;
