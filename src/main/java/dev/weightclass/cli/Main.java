@@ -24,9 +24,10 @@ import java.nio.file.NoSuchFileException;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 InspectCommand.class,
-                BenchCommand.class,
+                SizeCommand.class,
                 FitCommand.class,
                 DemoCommand.class,
+                BenchCommand.class,
         },
         footer = {"", "Run 'weightclass COMMAND --help' for a command's options.",
                 "Exit codes: 0 ok, 2 bad input (one line on stderr saying what and where)."})
