@@ -10,5 +10,7 @@ final class Readers {
         if (done) return;
         done = true;
         // Each format adds one line here.
+        ModelFiles.register(new dev.weightclass.format.gguf.GgufReader());
+        ModelFiles.register(new dev.weightclass.format.safetensors.SafetensorsReader());
     }
 }

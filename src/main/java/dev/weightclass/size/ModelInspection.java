@@ -42,7 +42,7 @@ public record ModelInspection(
         long params = 0, embedding = 0, dataBytes = 0;
         Map<String, Long> byType = new TreeMap<>();
         Map<String, Long> byRole = new LinkedHashMap<>();
-        for (TensorRole r : TensorRole.values()) if (r != TensorRole.QUANT_PARAM) byRole.put(r.label(), 0L);
+        for (TensorRole r : TensorRole.values()) if (r.countsAsParameters()) byRole.put(r.label(), 0L);
         Map<Integer, Long> byLayer = new TreeMap<>();
         for (TensorInfo t : ts) {
             long p = t.parameters();

@@ -40,8 +40,8 @@ public record TensorInfo(String name, long[] shape, TensorType type, int fileInd
     /** Length of one row (the innermost dimension), 1 for scalars. */
     public long rowLength() { return shape.length == 0 ? 1 : shape[shape.length - 1]; }
 
-    /** Parameters this tensor contributes: 0 for quantization scales and zero points. */
-    public long parameters() { return role == TensorRole.QUANT_PARAM ? 0 : elements(); }
+    /** Parameters this tensor contributes: 0 for quantization params, graph constants and tied copies. */
+    public long parameters() { return role.countsAsParameters() ? elements() : 0; }
 
     public TensorInfo withRole(TensorRole newRole, int newLayer) {
         return new TensorInfo(name, shape, type, fileIndex, offset, byteSize, newRole, newLayer);
