@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -60,33 +59,41 @@ public final class Tokenizers {
     public static Tokenizer forModel(Path path) throws IOException {
         String name = path.getFileName() == null ? "" : path.getFileName().toString();
         if (Files.isRegularFile(path) && name.endsWith(".json")) return fromTokenizerJson(path);
+        // an ONNX graph says nothing about its tokenizer: no need to parse it
+        if (Files.isRegularFile(path) && name.endsWith(".onnx")) return besideJson(path, path);
         try (ModelFile m = ModelFile.open(path)) {
             return forModel(m);
         }
     }
 
+    private static Tokenizer besideJson(Path model, Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        String stem = stem(file.getFileName().toString());
+        List<String> names = List.of("tokenizer.json", stem + "-tokenizer.json", stem + ".tokenizer.json");
+        for (String n : names) {
+            Path p = dir.resolve(n);
+            if (Files.isRegularFile(p)) return fromTokenizerJson(p);
+        }
+        throw noTokenizer(model, names);
+    }
+
+    private static WeightclassException noTokenizer(Path model, List<String> tried) {
+        return new WeightclassException(model + ": no tokenizer found (looked for " + String.join(", ", tried)
+                + " beside it)");
+    }
+
     public static Tokenizer forModel(ModelFile m) throws IOException {
         if (m.format() == ModelFormat.GGUF) return fromGgufMetadata(m.metadata(), m.path().toString());
         Path file = m.files().isEmpty() ? m.path() : m.files().getFirst();
+        if (m.format() != ModelFormat.LLAMA2C) return besideJson(m.path(), file);
         Path dir = file.toAbsolutePath().getParent();
-        String stem = stem(file.getFileName().toString());
-        List<Path> tried = new ArrayList<>();
-        if (m.format() == ModelFormat.LLAMA2C) {
-            int vocab = m.hyperparameters().vocabSize();
-            for (String n : List.of("tokenizer.bin", "tok" + vocab + ".bin", stem + ".tokenizer.bin")) {
-                Path p = dir.resolve(n);
-                tried.add(p);
-                if (Files.isRegularFile(p)) return fromLlama2c(p, vocab);
-            }
-        } else {
-            for (String n : List.of("tokenizer.json", stem + "-tokenizer.json", stem + ".tokenizer.json")) {
-                Path p = dir.resolve(n);
-                tried.add(p);
-                if (Files.isRegularFile(p)) return fromTokenizerJson(p);
-            }
+        int vocab = m.hyperparameters().vocabSize();
+        List<String> names = List.of("tokenizer.bin", "tok" + vocab + ".bin", stem(file.getFileName().toString()) + ".tokenizer.bin");
+        for (String n : names) {
+            Path p = dir.resolve(n);
+            if (Files.isRegularFile(p)) return fromLlama2c(p, vocab);
         }
-        throw new WeightclassException(m.path() + ": no tokenizer found (looked for "
-                + String.join(", ", tried.stream().map(p -> p.getFileName().toString()).toList()) + " beside it)");
+        throw noTokenizer(m.path(), names);
     }
 
     private static String stem(String name) {
