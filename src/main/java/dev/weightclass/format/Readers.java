@@ -12,5 +12,6 @@ final class Readers {
         // Each format adds one line here.
         ModelFiles.register(new dev.weightclass.format.gguf.GgufReader());
         ModelFiles.register(new dev.weightclass.format.safetensors.SafetensorsReader());
+        ModelFiles.register(new dev.weightclass.format.llama2c.Llama2cReader());
     }
 }

@@ -146,7 +146,7 @@ public final class SafetensorsFile implements ModelFile {
             JsonNode m = root.get("metadata");
             if (m != null && m.isObject()) {
                 m.fields().forEachRemaining(e -> extra.put("index." + e.getKey(),
-                        e.getValue().isNumber() ? (Object) e.getValue().numberValue() : e.getValue().asText()));
+                        e.getValue().isIntegralNumber() ? (Object) e.getValue().asLong() : e.getValue().asText()));
             }
             return new SafetensorsFile(index, files, headers, extra);
         } catch (RuntimeException | IOException e) {

@@ -1,0 +1,292 @@
+package dev.weightclass.runtime;
+
+import dev.weightclass.tensor.TensorType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Vector API kernels. Matrix-vector products read each stored row once and convert it lane by lane
+ * (F16/BF16 by bit manipulation, Q8_0/Q4_0 block by block: int8 or nibbles widened to floats, one
+ * scale multiply per block). Matrix-matrix products decode a tile of rows to floats once and
+ * multiply it with a block of activation vectors that stays in cache.
+ */
+final class VectorKernels extends RowKernels {
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final int L = FS.length();
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
+    private static final VectorSpecies<Short> SS = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Rows decoded together in matmul, and activation vectors per cache block. */
+    private static final int ROW_TILE = 4;
+    private static final int TOKEN_BLOCK = 64;
+
+    /** Types with a dedicated vector path; the rest go through the quantization library's decoders. */
+    private static final java.util.Set<TensorType> FAST_TYPES =
+            java.util.EnumSet.of(TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q8_0, TensorType.Q4_0);
+
+    private final ThreadLocal<float[][]> tiles = ThreadLocal.withInitial(() -> new float[ROW_TILE][0]);
+
+    VectorKernels(int threads) {
+        super(threads);
+        if (L < 8 || 32 % L != 0) throw new IllegalStateException("unsupported vector width: " + L + " floats");
+    }
+
+    @Override
+    public String name() { return "vector"; }
+
+    @Override
+    public boolean supports(TensorType type) { return RowDecoder.supports(type); }
+
+    // ---- matrix-vector ----
+
+    @Override
+    void matvecRows(WeightMatrix w, float[] x, float[] out, int r0, int r1) {
+        MemorySegment s = w.data();
+        int cols = w.cols();
+        if (!FAST_TYPES.contains(w.type())) {
+            // Other block types: decode each row with the quantization library, then a vector dot.
+            float[] row = tile(cols)[0];
+            for (int r = r0; r < r1; r++) {
+                RowDecoder.decode(w, r, row, 0);
+                out[r] = dot(row, 0, x, 0, cols);
+            }
+            return;
+        }
+        for (int r = r0; r < r1; r++) {
+            long base = w.rowOffset(r);
+            out[r] = switch (w.type()) {
+                case F32 -> dotF32(s, base, x, cols);
+                case F16 -> dotF16(s, base, x, cols, false);
+                case BF16 -> dotF16(s, base, x, cols, true);
+                case Q8_0 -> dotQ8_0(s, base, x, cols);
+                case Q4_0 -> dotQ4_0(s, base, x, cols);
+                default -> throw new IllegalStateException(w.type().toString());
+            };
+        }
+    }
+
+    private static float dotF32(MemorySegment s, long base, float[] x, int cols) {
+        FloatVector a0 = FloatVector.zero(FS), a1 = FloatVector.zero(FS);
+        int c = 0;
+        for (; c + 2 * L <= cols; c += 2 * L) {
+            a0 = FloatVector.fromMemorySegment(FS, s, base + 4L * c, LE).fma(FloatVector.fromArray(FS, x, c), a0);
+            a1 = FloatVector.fromMemorySegment(FS, s, base + 4L * (c + L), LE).fma(FloatVector.fromArray(FS, x, c + L), a1);
+        }
+        for (; c + L <= cols; c += L) {
+            a0 = FloatVector.fromMemorySegment(FS, s, base + 4L * c, LE).fma(FloatVector.fromArray(FS, x, c), a0);
+        }
+        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; c < cols; c++) sum += s.get(RowDecoder.F32, base + 4L * c) * x[c];
+        return sum;
+    }
+
+    /** L half-precision (or bfloat16) values at {@code off} as floats. */
+    private static FloatVector halfs(MemorySegment s, long off, boolean bf16) {
+        IntVector h = ((IntVector) ShortVector.fromMemorySegment(SS, s, off, LE)
+                .convertShape(VectorOperators.S2I, IS, 0)).and(0xFFFF);
+        if (bf16) return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        // binary16 -> binary32: move exponent+mantissa into place, rescale the exponent bias by 2^112
+        // (this also handles subnormals), then put the sign back. Inf/NaN weights are not expected.
+        FloatVector mag = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
+        return mag.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    private static float dotF16(MemorySegment s, long base, float[] x, int cols, boolean bf16) {
+        FloatVector a0 = FloatVector.zero(FS), a1 = FloatVector.zero(FS);
+        int c = 0;
+        for (; c + 2 * L <= cols; c += 2 * L) {
+            a0 = halfs(s, base + 2L * c, bf16).fma(FloatVector.fromArray(FS, x, c), a0);
+            a1 = halfs(s, base + 2L * (c + L), bf16).fma(FloatVector.fromArray(FS, x, c + L), a1);
+        }
+        for (; c + L <= cols; c += L) a0 = halfs(s, base + 2L * c, bf16).fma(FloatVector.fromArray(FS, x, c), a0);
+        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; c < cols; c++) sum += (bf16 ? RowDecoder.bf16(s, base + 2L * c) : RowDecoder.f16(s, base + 2L * c)) * x[c];
+        return sum;
+    }
+
+    private static FloatVector bytesAsFloats(MemorySegment s, long off) {
+        return (FloatVector) ByteVector.fromMemorySegment(BS, s, off, LE).convertShape(VectorOperators.B2F, FS, 0);
+    }
+
+    private static float dotQ8_0(MemorySegment s, long base, float[] x, int cols) {
+        FloatVector acc = FloatVector.zero(FS);
+        for (int b = 0, blocks = cols / 32; b < blocks; b++) {
+            long bo = base + 34L * b;
+            float d = RowDecoder.f16(s, bo);
+            FloatVector blk = FloatVector.zero(FS);
+            for (int p = 0; p < 32; p += L) {
+                blk = bytesAsFloats(s, bo + 2 + p).fma(FloatVector.fromArray(FS, x, 32 * b + p), blk);
+            }
+            acc = blk.fma(FloatVector.broadcast(FS, d), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float dotQ4_0(MemorySegment s, long base, float[] x, int cols) {
+        FloatVector acc = FloatVector.zero(FS);
+        for (int b = 0, blocks = cols / 32; b < blocks; b++) {
+            long bo = base + 18L * b;
+            float d = RowDecoder.f16(s, bo);
+            FloatVector blk = FloatVector.zero(FS);
+            for (int p = 0; p < 16; p += L) {
+                ByteVector q = ByteVector.fromMemorySegment(BS, s, bo + 2 + p, LE);
+                ByteVector lo = q.and((byte) 0x0F).sub((byte) 8);
+                ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
+                FloatVector flo = (FloatVector) lo.convertShape(VectorOperators.B2F, FS, 0);
+                FloatVector fhi = (FloatVector) hi.convertShape(VectorOperators.B2F, FS, 0);
+                blk = flo.fma(FloatVector.fromArray(FS, x, 32 * b + p), blk);
+                blk = fhi.fma(FloatVector.fromArray(FS, x, 32 * b + 16 + p), blk);
+            }
+            acc = blk.fma(FloatVector.broadcast(FS, d), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ---- row decoding ----
+
+    @Override
+    public void row(WeightMatrix w, int row, float[] out, int off) {
+        MemorySegment s = w.data();
+        long base = w.rowOffset(row);
+        int cols = w.cols();
+        switch (w.type()) {
+            case F16, BF16 -> {
+                boolean bf = w.type() == TensorType.BF16;
+                int c = 0;
+                for (; c + L <= cols; c += L) halfs(s, base + 2L * c, bf).intoArray(out, off + c);
+                for (; c < cols; c++) out[off + c] = bf ? RowDecoder.bf16(s, base + 2L * c) : RowDecoder.f16(s, base + 2L * c);
+            }
+            case Q8_0 -> {
+                for (int b = 0; b < cols / 32; b++) {
+                    long bo = base + 34L * b;
+                    float d = RowDecoder.f16(s, bo);
+                    for (int p = 0; p < 32; p += L) bytesAsFloats(s, bo + 2 + p).mul(d).intoArray(out, off + 32 * b + p);
+                }
+            }
+            case Q4_0 -> {
+                for (int b = 0; b < cols / 32; b++) {
+                    long bo = base + 18L * b;
+                    float d = RowDecoder.f16(s, bo);
+                    for (int p = 0; p < 16; p += L) {
+                        ByteVector q = ByteVector.fromMemorySegment(BS, s, bo + 2 + p, LE);
+                        ((FloatVector) q.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, FS, 0))
+                                .mul(d).intoArray(out, off + 32 * b + p);
+                        ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
+                                .convertShape(VectorOperators.B2F, FS, 0)).mul(d).intoArray(out, off + 32 * b + 16 + p);
+                    }
+                }
+            }
+            default -> RowDecoder.decode(w, row, out, off);
+        }
+    }
+
+    // ---- matrix-matrix ----
+
+    private float[][] tile(int cols) {
+        float[][] t = tiles.get();
+        if (t[0].length < cols) {
+            for (int i = 0; i < ROW_TILE; i++) t[i] = new float[cols];
+        }
+        return t;
+    }
+
+    @Override
+    void matmulRows(WeightMatrix w, float[][] x, float[][] out, int n, int r0, int r1) {
+        int cols = w.cols();
+        float[][] t = tile(cols);
+        for (int b0 = 0; b0 < n; b0 += TOKEN_BLOCK) {
+            int b1 = Math.min(n, b0 + TOKEN_BLOCK);
+            for (int r = r0; r < r1; r += ROW_TILE) {
+                int nr = Math.min(ROW_TILE, r1 - r);
+                for (int i = 0; i < nr; i++) row(w, r + i, t[i], 0);
+                if (nr == ROW_TILE) {
+                    int b = b0;
+                    for (; b + 2 <= b1; b += 2) tile4x2(t, x[b], x[b + 1], cols, out[b], out[b + 1], r);
+                    for (; b < b1; b++) {
+                        for (int i = 0; i < nr; i++) out[b][r + i] = dot(t[i], 0, x[b], 0, cols);
+                    }
+                } else {
+                    for (int b = b0; b < b1; b++) {
+                        for (int i = 0; i < nr; i++) out[b][r + i] = dot(t[i], 0, x[b], 0, cols);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Four decoded rows times two activation vectors: 8 dot products sharing every load. */
+    private static void tile4x2(float[][] t, float[] xa, float[] xb, int cols, float[] oa, float[] ob, int r) {
+        float[] w0 = t[0], w1 = t[1], w2 = t[2], w3 = t[3];
+        FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int c = 0;
+        for (; c + L <= cols; c += L) {
+            FloatVector va = FloatVector.fromArray(FS, xa, c), vb = FloatVector.fromArray(FS, xb, c);
+            FloatVector v0 = FloatVector.fromArray(FS, w0, c);
+            a0 = v0.fma(va, a0);
+            b0 = v0.fma(vb, b0);
+            FloatVector v1 = FloatVector.fromArray(FS, w1, c);
+            a1 = v1.fma(va, a1);
+            b1 = v1.fma(vb, b1);
+            FloatVector v2 = FloatVector.fromArray(FS, w2, c);
+            a2 = v2.fma(va, a2);
+            b2 = v2.fma(vb, b2);
+            FloatVector v3 = FloatVector.fromArray(FS, w3, c);
+            a3 = v3.fma(va, a3);
+            b3 = v3.fma(vb, b3);
+        }
+        float sa0 = a0.reduceLanes(VectorOperators.ADD), sa1 = a1.reduceLanes(VectorOperators.ADD);
+        float sa2 = a2.reduceLanes(VectorOperators.ADD), sa3 = a3.reduceLanes(VectorOperators.ADD);
+        float sb0 = b0.reduceLanes(VectorOperators.ADD), sb1 = b1.reduceLanes(VectorOperators.ADD);
+        float sb2 = b2.reduceLanes(VectorOperators.ADD), sb3 = b3.reduceLanes(VectorOperators.ADD);
+        for (; c < cols; c++) {
+            sa0 += w0[c] * xa[c];
+            sa1 += w1[c] * xa[c];
+            sa2 += w2[c] * xa[c];
+            sa3 += w3[c] * xa[c];
+            sb0 += w0[c] * xb[c];
+            sb1 += w1[c] * xb[c];
+            sb2 += w2[c] * xb[c];
+            sb3 += w3[c] * xb[c];
+        }
+        oa[r] = sa0;
+        oa[r + 1] = sa1;
+        oa[r + 2] = sa2;
+        oa[r + 3] = sa3;
+        ob[r] = sb0;
+        ob[r + 1] = sb1;
+        ob[r + 2] = sb2;
+        ob[r + 3] = sb3;
+    }
+
+    // ---- float vectors ----
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector acc = FloatVector.zero(FS);
+        int i = 0;
+        for (; i + L <= n; i += L) acc = FloatVector.fromArray(FS, a, aOff + i).fma(FloatVector.fromArray(FS, b, bOff + i), acc);
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
+        return s;
+    }
+
+    @Override
+    public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector va = FloatVector.broadcast(FS, a);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector.fromArray(FS, x, xOff + i).fma(va, FloatVector.fromArray(FS, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += a * x[xOff + i];
+    }
+}

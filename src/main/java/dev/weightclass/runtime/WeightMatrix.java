@@ -1,0 +1,43 @@
+package dev.weightclass.runtime;
+
+import dev.weightclass.WeightclassException;
+import dev.weightclass.tensor.TensorType;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A 2-D weight [rows, cols] that stays where it is stored (usually the memory-mapped model file).
+ * Rows are contiguous; a row of a block-quantized type is {@code cols / blockSize} blocks.
+ *
+ * @param name  tensor name, for messages
+ * @param type  element type of the stored bytes
+ * @param rows  output features
+ * @param cols  input features (row length)
+ * @param data  exactly {@code rows * rowBytes()} bytes
+ */
+public record WeightMatrix(String name, TensorType type, int rows, int cols, MemorySegment data) {
+
+    public WeightMatrix {
+        if (rows <= 0 || cols <= 0) throw new WeightclassException(name + ": empty weight [" + rows + ", " + cols + "]");
+        if (cols % type.blockSize() != 0) {
+            throw new WeightclassException(name + ": row length " + cols + " is not a multiple of the "
+                    + type + " block size " + type.blockSize());
+        }
+        long need = (long) rows * type.bytesFor(cols);
+        if (data.byteSize() != need) {
+            throw new WeightclassException(name + ": holds " + data.byteSize() + " bytes, a " + type
+                    + " [" + rows + ", " + cols + "] weight needs " + need);
+        }
+    }
+
+    /** Bytes of one row. */
+    public long rowBytes() { return type.bytesFor(cols); }
+
+    /** Byte offset of a row in {@link #data()}. */
+    public long rowOffset(int row) { return row * rowBytes(); }
+
+    /** Rows {@code [from, from + count)} as their own matrix (a slice, no copy). */
+    public WeightMatrix rows(int from, int count, String sliceName) {
+        return new WeightMatrix(sliceName, type, count, cols, data.asSlice(rowOffset(from), count * rowBytes()));
+    }
+}

@@ -1,0 +1,52 @@
+package dev.weightclass.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.weightclass.SharedData;
+import dev.weightclass.format.ModelFile;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class LlamaModelTest {
+    static final Kernels KERNELS = Kernels.vector(2);
+
+    @AfterAll
+    static void close() {
+        KERNELS.close();
+    }
+
+    static void matchesGolden(Path file, String variant) throws Exception {
+        JsonNode g = Aidreams.golden(variant);
+        try (LlamaModel m = LlamaModel.owning(ModelFile.open(file), KERNELS)) {
+            assertThat(Aidreams.greedy64(m)).containsExactly(Aidreams.ids(g.path("greedy64_ids")));
+            double[] nll = Aidreams.teacherNll(m);
+            assertThat(nll[1]).isEqualTo(g.path("teacher_tokens_scored").asDouble());
+            assertThat(nll[0]).isCloseTo(g.path("teacher_samples_nll").asDouble(), within(1e-3));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"f32", "f16", "bf16", "q8_0", "q4_0"})
+    void ggufVariants(String variant) throws Exception {
+        matchesGolden(SharedData.data("aidreams260K/aidreams260K-" + variant + ".gguf"), variant);
+    }
+
+    /** llama-quantize's --pure files hold the same tensor bytes as the gguf-py files the golden outputs used. */
+    @ParameterizedTest
+    @ValueSource(strings = {"q4_1", "q5_0", "q5_1"})
+    void llamaCppQuantizedVariants(String variant) throws Exception {
+        matchesGolden(SharedData.golden("aidreams260K." + variant.toUpperCase(java.util.Locale.ROOT)
+                + ".pure.llamacpp.gguf"), variant);
+    }
+
+    @Test
+    void huggingFaceSafetensorsWithRotateHalfRope() throws Exception {
+        matchesGolden(SharedData.data("aidreams260K/hf"), "f32");
+    }
+}
