@@ -25,6 +25,7 @@ import java.nio.file.NoSuchFileException;
                 CommandLine.HelpCommand.class,
                 InspectCommand.class,
                 TokenizeCommand.class,
+                DemoCommand.class,
         },
         footer = {"", "Run 'weightclass COMMAND --help' for a command's options.",
                 "Exit codes: 0 ok, 2 bad input (one line on stderr saying what and where)."})

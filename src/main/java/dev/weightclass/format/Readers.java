@@ -12,6 +12,7 @@ final class Readers {
         // Each format adds one line here.
         ModelFiles.register(new dev.weightclass.format.gguf.GgufReader());
         ModelFiles.register(new dev.weightclass.format.safetensors.SafetensorsReader());
+        ModelFiles.register(new dev.weightclass.format.onnx.OnnxReader());
         ModelFiles.register(new dev.weightclass.format.llama2c.Llama2cReader());
     }
 }

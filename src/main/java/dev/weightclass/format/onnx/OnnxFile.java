@@ -1,0 +1,98 @@
+package dev.weightclass.format.onnx;
+
+import dev.weightclass.format.FormatException;
+import dev.weightclass.format.Hyperparameters;
+import dev.weightclass.format.MappedFile;
+import dev.weightclass.format.ModelFile;
+import dev.weightclass.format.ModelFormat;
+import dev.weightclass.format.TokenizerInfo;
+import dev.weightclass.tensor.TensorInfo;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An opened ONNX model. File 0 is the .onnx file; external data files follow in the order they
+ * are first referenced. Initializer data stays in the mapped files, with one exception: values
+ * stored in varint-encoded typed fields ({@code int32_data}, {@code int64_data},
+ * {@code uint64_data}, or unpacked repeats), which have no raw byte layout in the file. Those are
+ * decoded into a heap copy on first {@link #data} call (exporters use typed fields only for small
+ * tensors: scales, zero points, shape vectors); their {@link TensorInfo#offset()} is where the
+ * encoded values start in the .onnx file.
+ */
+public final class OnnxFile implements ModelFile {
+    private final Path path;
+    private final List<Path> files;
+    private final List<MappedFile> mapped;
+    private final List<TensorInfo> tensors;
+    private final Map<String, OnnxTensor> byName = new HashMap<>();
+    private final Map<String, Object> metadata;
+    private final Hyperparameters hyperparameters;
+    private final Optional<TokenizerInfo> tokenizer;
+    private final Map<String, byte[]> decoded = new ConcurrentHashMap<>();
+
+    OnnxFile(Path path, List<Path> files, List<MappedFile> mapped, List<OnnxTensor> raw,
+             List<TensorInfo> tensors, Map<String, Object> metadata, Hyperparameters hyperparameters,
+             Optional<TokenizerInfo> tokenizer) {
+        this.path = path;
+        this.files = List.copyOf(files);
+        this.mapped = List.copyOf(mapped);
+        for (OnnxTensor t : raw) byName.put(t.name(), t);
+        this.tensors = List.copyOf(tensors);
+        this.metadata = Collections.unmodifiableMap(metadata);
+        this.hyperparameters = hyperparameters;
+        this.tokenizer = tokenizer;
+    }
+
+    @Override public ModelFormat format() { return ModelFormat.ONNX; }
+
+    @Override public Path path() { return path; }
+
+    @Override public List<Path> files() { return files; }
+
+    @Override public long fileBytes() { return mapped.stream().mapToLong(MappedFile::length).sum(); }
+
+    @Override public List<TensorInfo> tensors() { return tensors; }
+
+    @Override public Map<String, Object> metadata() { return metadata; }
+
+    @Override public Hyperparameters hyperparameters() { return hyperparameters; }
+
+    @Override public Optional<TokenizerInfo> tokenizer() { return tokenizer; }
+
+    @Override
+    public MemorySegment data(TensorInfo tensor) {
+        OnnxTensor t = byName.get(tensor.name());
+        if (t == null) throw new IllegalArgumentException("no initializer named " + tensor.name() + " in " + path);
+        if (t.storage() == OnnxTensor.Storage.DECODED) {
+            return MemorySegment.ofArray(decoded.computeIfAbsent(t.name(), k -> decode(t, mapped))).asReadOnly();
+        }
+        return dataWhileOpening(t, mapped);
+    }
+
+    /** Used by the reader before the OnnxFile exists. */
+    static MemorySegment dataWhileOpening(OnnxTensor t, List<MappedFile> files) {
+        if (t.storage() == OnnxTensor.Storage.DECODED) {
+            return MemorySegment.ofArray(decode(t, files)).asReadOnly();
+        }
+        if (t.storage() == OnnxTensor.Storage.EMPTY) return MemorySegment.ofArray(new byte[0]).asReadOnly();
+        if (t.fileIndex() < 0) throw new FormatException(files.getFirst().path(), t.name(), -1, "external data not resolved");
+        return files.get(t.fileIndex()).slice(t.offset(), t.byteSize(), t.name());
+    }
+
+    private static byte[] decode(OnnxTensor t, List<MappedFile> files) {
+        MappedFile f = files.getFirst();
+        return t.decode(new Wire(f.path(), f.segment(), 0, f.length(), "TensorProto"));
+    }
+
+    @Override
+    public void close() {
+        for (MappedFile f : mapped) f.close();
+    }
+}
