@@ -25,6 +25,7 @@ import java.nio.file.NoSuchFileException;
                 CommandLine.HelpCommand.class,
                 InspectCommand.class,
                 TokenizeCommand.class,
+                FitCommand.class,
                 DemoCommand.class,
         },
         footer = {"", "Run 'weightclass COMMAND --help' for a command's options.",
