@@ -25,6 +25,7 @@ import java.nio.file.NoSuchFileException;
                 CommandLine.HelpCommand.class,
                 InspectCommand.class,
                 TokenizeCommand.class,
+                SizeCommand.class,
                 FitCommand.class,
                 DemoCommand.class,
         },
