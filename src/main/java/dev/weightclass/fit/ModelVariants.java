@@ -3,6 +3,7 @@ package dev.weightclass.fit;
 import dev.weightclass.WeightclassException;
 import dev.weightclass.format.Hyperparameters;
 import dev.weightclass.format.ModelFile;
+import dev.weightclass.format.gguf.GgufFile;
 import dev.weightclass.quant.QuantPreset;
 import dev.weightclass.size.ModelSpec;
 import dev.weightclass.size.OnnxTargets;
@@ -33,41 +34,59 @@ public final class ModelVariants {
      */
     public static LoadedModel load(String model) throws IOException {
         SizeReport report = SizeEstimator.estimate(model);
-        ModelSpec spec = SizeEstimator.spec(model);
+        Path p = Path.of(model);
+        boolean file = Files.exists(p) && !(Files.isRegularFile(p) && p.toString().endsWith(".json"));
+        if (!file) return build(report, SizeEstimator.spec(model), null);
+        try (ModelFile m = ModelFile.open(p)) {
+            return build(report, m instanceof GgufFile ? null : SizeEstimator.spec(model), m);
+        }
+    }
+
+    private static LoadedModel build(SizeReport report, ModelSpec spec, ModelFile file) {
         Hyperparameters hp = report.hyperparameters();
+        String name = report.name();
         List<ModelVariant> variants = new ArrayList<>();
         List<String> assumptions = new ArrayList<>(report.assumptions());
         Map<String, Object> metadata = new HashMap<>();
-        String name = report.name();
-
-        Path p = Path.of(model);
-        if (Files.exists(p) && !(Files.isRegularFile(p) && p.toString().endsWith(".json"))) {
-            try (ModelFile m = ModelFile.open(p)) {
-                metadata.putAll(m.metadata());
-                ModelVariant own = ModelVariant.of(m, name);
-                String type = fileType(m).orElse(own.type());
-                variants.add(new ModelVariant(name, type, own.format(), own.fileBytes(), m.hyperparameters(), own.tensors()));
-                assumptions.addFirst("first row: the file itself (" + type + ", " + own.format() + ")");
-            }
+        if (file != null) {
+            metadata.putAll(file.metadata());
+            ModelVariant own = ModelVariant.of(file, name);
+            String type = fileType(file).orElse(own.type());
+            variants.add(new ModelVariant(name, type, own.format(), own.fileBytes(), file.hyperparameters(), own.tensors()));
+            assumptions.addFirst("first row: the file itself (" + type + ", " + own.format() + ")");
         }
         if (spec != null && spec.config() != null && spec.config().node("sliding_window") != null) {
             metadata.putIfAbsent("sliding_window", spec.config().node("sliding_window").asLong());
         }
-        if (spec != null) {
-            for (SizeVariant sv : report.variants()) {
-                if (!sv.available()) continue;
-                if (!variants.isEmpty() && variants.getFirst().type().equalsIgnoreCase(sv.type())
-                        && variants.getFirst().format().equals(sv.format())) continue;
-                List<TensorInfo> tensors = sv.format().equals("gguf")
-                        ? SizeEstimator.plannedGgufTensors(spec, QuantPreset.parse(sv.type()))
-                        : onnxTensors(spec, sv.type());
-                variants.add(new ModelVariant(name, sv.type(), sv.format(), sv.bytes(), hp, tensors));
+        for (SizeVariant sv : report.variants()) {
+            if (!sv.available()) continue;
+            if (!variants.isEmpty() && variants.getFirst().type().equalsIgnoreCase(sv.type())
+                    && variants.getFirst().format().equals(sv.format())) continue;
+            List<TensorInfo> tensors;
+            try {
+                tensors = tensorsOf(sv, spec, file);
+            } catch (WeightclassException e) {
+                continue;   // llama-quantize would refuse this preset for this input
             }
+            if (tensors.isEmpty()) continue;
+            variants.add(new ModelVariant(name, sv.type(), sv.format(), sv.bytes(), hp, tensors));
         }
-        if (variants.isEmpty()) throw new WeightclassException(model + ": no variant to fit");
+        if (variants.isEmpty()) throw new WeightclassException(name + ": no variant to fit");
         String arch = spec != null && spec.ggufArch() != null ? spec.ggufArch() : hp.architecture();
         return new LoadedModel(name, report.parameters(), AttentionWindow.forArchitecture(arch, metadata),
                 variants, assumptions);
+    }
+
+    /** A size variant's tensors: planned by llama-quantize's rules, or an ONNX export's initializers. */
+    private static List<TensorInfo> tensorsOf(SizeVariant sv, ModelSpec spec, ModelFile file) {
+        if (sv.format().equals("gguf")) {
+            QuantPreset preset = QuantPreset.parse(sv.type());
+            if (file instanceof GgufFile g) return SizeEstimator.plannedGgufTensors(g, preset);
+            return spec == null ? List.of() : SizeEstimator.plannedGgufTensors(spec, preset);
+        }
+        List<TensorInfo> weights = spec != null ? OnnxTargets.exported(spec)
+                : file == null ? List.of() : file.tensors().stream().filter(t -> t.parameters() > 0).toList();
+        return onnxTensors(weights, sv.type());
     }
 
     /** The llama-quantize preset a GGUF file says it is ({@code general.file_type}). */
@@ -79,13 +98,13 @@ public final class ModelVariants {
     }
 
     /** An ONNX export's initializers, tensor by tensor, in the target's types. */
-    static List<TensorInfo> onnxTensors(ModelSpec spec, String label) {
+    static List<TensorInfo> onnxTensors(List<TensorInfo> weights, String label) {
         OnnxTargets target = null;
         for (OnnxTargets t : OnnxTargets.values()) if (t.label().equalsIgnoreCase(label)) target = t;
         if (target == null) return List.of();
         TensorType floatType = target == OnnxTargets.FP16 ? TensorType.F16 : TensorType.F32;
         List<TensorInfo> out = new ArrayList<>();
-        for (TensorInfo t : OnnxTargets.exported(spec)) {
+        for (TensorInfo t : weights) {
             out.add(new TensorInfo(t.name(), t.shape(), floatType, 0, 0, target.bytes(t), t.role(), t.layer()));
         }
         return out;

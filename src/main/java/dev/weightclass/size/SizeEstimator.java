@@ -83,8 +83,19 @@ public final class SizeEstimator {
                                                                            dev.weightclass.quant.QuantPreset preset) {
         var source = preset == dev.weightclass.quant.QuantPreset.F32
                 ? SpecSizes.retyped(spec.ggufTensors(), dev.weightclass.tensor.TensorType.F32) : spec.ggufTensors();
-        var plan = SpecSizes.plan(source, dev.weightclass.quant.QuantPlan.Model.of(spec.hyperparameters(), spec.experts()),
-                preset, dev.weightclass.quant.QuantOptions.DEFAULT).plan();
+        return planned(source, dev.weightclass.quant.QuantPlan.Model.of(spec.hyperparameters(), spec.experts()), preset);
+    }
+
+    /** The same for a GGUF input file, planned from its own tensors as {@link GgufSizes} does. */
+    public static List<dev.weightclass.tensor.TensorInfo> plannedGgufTensors(dev.weightclass.format.gguf.GgufFile file,
+                                                                           dev.weightclass.quant.QuantPreset preset) {
+        return planned(file.tensors(), GgufSizes.model(file), preset);
+    }
+
+    private static List<dev.weightclass.tensor.TensorInfo> planned(List<dev.weightclass.tensor.TensorInfo> source,
+                                                                 dev.weightclass.quant.QuantPlan.Model model,
+                                                                 dev.weightclass.quant.QuantPreset preset) {
+        var plan = SpecSizes.plan(source, model, preset, dev.weightclass.quant.QuantOptions.DEFAULT).plan();
         List<dev.weightclass.tensor.TensorInfo> out = new ArrayList<>();
         for (var d : plan.decisions()) {
             var c = dev.weightclass.tensor.TensorRoles.classify(d.name());
