@@ -24,6 +24,7 @@ import java.nio.file.NoSuchFileException;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 InspectCommand.class,
+                SizeCommand.class,
                 FitCommand.class,
                 DemoCommand.class,
         },
