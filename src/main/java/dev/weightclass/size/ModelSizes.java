@@ -33,7 +33,10 @@ final class ModelSizes {
             assumptions.add("no GGUF variants: llama.cpp's converter does not handle architecture '"
                     + model.hyperparameters().architecture() + "'");
         }
-        if (spec != null) variants.addAll(OnnxTargets.estimate(spec));
+        List<SizeVariant> onnx = model.format() == dev.weightclass.format.ModelFormat.ONNX
+                ? OnnxTargets.fromOnnx(model.tensors(), model.fileBytes()) : List.of();
+        if (!onnx.isEmpty()) variants.addAll(onnx);
+        else if (spec != null) variants.addAll(OnnxTargets.estimate(spec));
         else variants.addAll(OnnxTargets.estimate(model.tensors().stream().filter(t -> t.parameters() > 0).toList(),
                 model.hyperparameters().layers()));
         return new SizeReport(name, model.format().id(), model.hyperparameters().normalized(), params,
