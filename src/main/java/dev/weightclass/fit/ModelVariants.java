@@ -105,7 +105,7 @@ public final class ModelVariants {
         TensorType floatType = target == OnnxTargets.FP16 ? TensorType.F16 : TensorType.F32;
         List<TensorInfo> out = new ArrayList<>();
         for (TensorInfo t : weights) {
-            out.add(new TensorInfo(t.name(), t.shape(), floatType, 0, 0, target.bytes(t), t.role(), t.layer()));
+            out.add(new TensorInfo(t.name(), t.shape(), floatType, 0, 0, target.bytes(OnnxTargets.Weight.ofTorchLayout(t)), t.role(), t.layer()));
         }
         return out;
     }
