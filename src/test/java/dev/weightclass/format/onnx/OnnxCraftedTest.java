@@ -112,6 +112,39 @@ class OnnxCraftedTest {
         return m.data(t).toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
     }
 
+    static Onnx.AttributeProto intAttr(String name, long v) {
+        return Onnx.AttributeProto.newBuilder().setName(name).setType(Onnx.AttributeProto.AttributeType.INT).setI(v).build();
+    }
+
+    @Test
+    void fourBitMatMulNBitsWeightsCountTheirLogicalElements() throws IOException {
+        // B packs a [N=8, K=64] 4-bit matrix as uint8 [8, 2 blocks, 16 bytes]; 16 scales, 8 zero-point bytes.
+        Onnx.GraphProto g = Onnx.GraphProto.newBuilder()
+                .addNode(Onnx.NodeProto.newBuilder().setOpType("MatMulNBits").setDomain("com.microsoft")
+                        .addInput("x").addInput("B").addInput("B_scales").addInput("B_zp").addOutput("y")
+                        .addAttribute(intAttr("K", 64)).addAttribute(intAttr("N", 8))
+                        .addAttribute(intAttr("bits", 4)).addAttribute(intAttr("block_size", 32)))
+                .addInitializer(Onnx.TensorProto.newBuilder().setName("B").setDataType(OnnxTypes.UINT8)
+                        .addDims(8).addDims(2).addDims(16).setRawData(ByteString.copyFrom(new byte[256])))
+                .addInitializer(Onnx.TensorProto.newBuilder().setName("B_scales").setDataType(OnnxTypes.FLOAT)
+                        .addDims(16).setRawData(ByteString.copyFrom(new byte[64])))
+                .addInitializer(Onnx.TensorProto.newBuilder().setName("B_zp").setDataType(OnnxTypes.UINT8)
+                        .addDims(8).setRawData(ByteString.copyFrom(new byte[8])))
+                .addInput(Onnx.ValueInfoProto.newBuilder().setName("x"))
+                .addOutput(Onnx.ValueInfoProto.newBuilder().setName("y")).build();
+        Path p = write("m.onnx", Onnx.ModelProto.newBuilder().setIrVersion(9).setGraph(g).build());
+        try (ModelFile m = ModelFile.open(p)) {
+            TensorInfo b = m.tensor("B").orElseThrow();
+            assertThat(b.shape()).containsExactly(8, 64);
+            assertThat(b.type()).isEqualTo(TensorType.U4);
+            assertThat(b.byteSize()).isEqualTo(256);
+            assertThat(m.data(b).byteSize()).isEqualTo(256);
+            assertThat(m.tensor("B_scales").orElseThrow().role()).isEqualTo(dev.weightclass.tensor.TensorRole.QUANT_PARAM);
+            assertThat(m.tensor("B_zp").orElseThrow().role()).isEqualTo(dev.weightclass.tensor.TensorRole.QUANT_PARAM);
+            assertThat(ModelInspection.of(m).parameters()).isEqualTo(8 * 64);
+        }
+    }
+
     @Test
     void externalPathOutsideTheFolderIsRefused() throws IOException {
         Path inner = Files.createDirectories(dir.resolve("inner"));
