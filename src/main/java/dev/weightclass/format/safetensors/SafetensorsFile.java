@@ -134,7 +134,13 @@ public final class SafetensorsFile implements ModelFile {
             }
             Map<String, String> shardOf = new HashMap<>();
             for (int i = 0; i < headers.size(); i++) {
-                for (SafetensorsHeader.Entry x : headers.get(i).entries()) shardOf.put(x.name(), shardNames.get(i));
+                for (SafetensorsHeader.Entry x : headers.get(i).entries()) {
+                    String before = shardOf.put(x.name(), shardNames.get(i));
+                    if (before != null) {
+                        throw new FormatException(headers.get(i).file(), x.name(), x.headerOffset(),
+                                "tensor is also in shard " + before);
+                    }
+                }
             }
             for (Map.Entry<String, String> e : weightMap.entrySet()) {
                 if (!e.getValue().equals(shardOf.get(e.getKey()))) {
