@@ -24,6 +24,7 @@ import java.nio.file.NoSuchFileException;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 InspectCommand.class,
+                FitCommand.class,
                 DemoCommand.class,
         },
         footer = {"", "Run 'weightclass COMMAND --help' for a command's options.",

@@ -30,6 +30,27 @@ public final class Quantizers {
             SCALAR.put(q.type(), q);
         }
         FAST.putAll(SCALAR);
+        if (vectorAvailable()) {
+            for (RowQuantizer q : new RowQuantizer[]{new VectorQuants.Q8_0(), new VectorQuants.Q4_0()}) {
+                FAST.put(q.type(), q);
+            }
+        }
+    }
+
+    /**
+     * Whether the Vector API kernels are in use: needs {@code --add-modules jdk.incubator.vector},
+     * 8 or 16 float lanes, and not {@code -Dweightclass.vector=false}.
+     */
+    public static boolean vectorAvailable() {
+        if ("false".equalsIgnoreCase(System.getProperty("weightclass.vector"))) return false;
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+        return VectorQuants.usable();
+    }
+
+    /** The Vector API implementation for {@code type}, if there is one and it can run here. */
+    public static Optional<RowQuantizer> vector(TensorType type) {
+        RowQuantizer q = FAST.get(type);
+        return q != null && q != SCALAR.get(type) ? Optional.of(q) : Optional.empty();
     }
 
     /** The scalar reference implementation for {@code type}, if supported. */

@@ -77,8 +77,22 @@ final class GoldenFiles {
         return b;
     }
 
-    /** A F32 or F16 tensor's values as floats (F16 widened exactly, as llama-quantize does). */
+    private static final java.util.Map<String, float[]> FLOATS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A F32 or F16 tensor's values as floats (F16 widened exactly, as llama-quantize does),
+     * cached: several tests quantize the same small source tensors. Callers must not modify.
+     */
     static float[] floats(Tensor t) throws IOException {
+        String key = t.file() + "/" + t.name();
+        float[] cached = FLOATS.get(key);
+        if (cached != null) return cached;
+        float[] x = readFloats(t);
+        FLOATS.put(key, x);
+        return x;
+    }
+
+    private static float[] readFloats(Tensor t) throws IOException {
         byte[] b = bytes(t);
         ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
         int n = (int) (t.rowLength() * (long) t.rows());

@@ -50,14 +50,15 @@ class GoldenQuantizationTest {
             GoldenFiles.Tensor src = GoldenFiles.tensor(source, want.name());
             assertThat(src.ne()).as(want.name()).isEqualTo(want.ne());
             float[] x = GoldenFiles.floats(src);
-            RowQuantizer q = Quantizers.scalar(want.type()).orElseThrow();
-            int n = want.rowLength(), rowBytes = q.rowBytes(n);
-            byte[] got = new byte[rowBytes * want.rows()];
-            for (int r = 0; r < want.rows(); r++) q.quantize(x, r * n, n, got, r * rowBytes);
             byte[] expected = GoldenFiles.bytes(want);
             compared++;
-            if (!java.util.Arrays.equals(got, expected)) {
-                mismatches.add(describe(want, got, expected));
+            for (RowQuantizer q : implementations(want.type())) {
+                int n = want.rowLength(), rowBytes = q.rowBytes(n);
+                byte[] got = new byte[rowBytes * want.rows()];
+                for (int r = 0; r < want.rows(); r++) q.quantize(x, r * n, n, got, r * rowBytes);
+                if (!java.util.Arrays.equals(got, expected)) {
+                    mismatches.add(q + ": " + describe(want, got, expected));
+                }
             }
         }
         assertThat(compared).isEqualTo(GoldenFiles.manifest().get(golden).get("n_tensors").asInt());
@@ -75,5 +76,11 @@ class GoldenQuantizationTest {
         return t.name() + " (" + t.type() + "): " + bad + "/" + blocks + " blocks differ, first #" + first;
     }
 
-    static TensorType typeOf(String name) { return TensorType.fromName(name).orElseThrow(); }
+    /** The scalar reference and, where one exists, the vector kernel. */
+    static List<RowQuantizer> implementations(TensorType type) {
+        List<RowQuantizer> out = new ArrayList<>();
+        out.add(Quantizers.scalar(type).orElseThrow());
+        Quantizers.vector(type).ifPresent(out::add);
+        return out;
+    }
 }

@@ -20,7 +20,9 @@ class HalfTest {
         for (int i = 0; i < 2_000_000; i++) {
             float f = Float.intBitsToFloat(rnd.nextInt());
             if (Float.isNaN(f)) continue;
-            assertThat(Half.fromFloat(f)).as("%s", f).isEqualTo(Float.floatToFloat16(f));
+            if (Half.fromFloat(f) != Float.floatToFloat16(f)) {
+                assertThat(Half.fromFloat(f)).as("%s", f).isEqualTo(Float.floatToFloat16(f));
+            }
         }
     }
 
@@ -38,8 +40,9 @@ class HalfTest {
             float f = Float.intBitsToFloat(u);
             short h = Half.bf16FromFloat(f);
             if (Float.isNaN(f)) {
-                assertThat(Float.isNaN(Half.bf16ToFloat(h))).isTrue();
-                assertThat(h & 0x40).isEqualTo(0x40);
+                if (!Float.isNaN(Half.bf16ToFloat(h)) || (h & 0x40) == 0) {
+                    assertThat(h & 0xFFFF).as("quiet NaN for %08x", u).isEqualTo((u >>> 16) | 0x40);
+                }
                 continue;
             }
             int lo = u & 0xFFFF0000, hi = lo + 0x10000;
@@ -48,7 +51,7 @@ class HalfTest {
                     ? Math.abs(Math.scalb(1.0, 128) * Math.signum(f) - f) // rounding up to infinity
                     : Math.abs((double) Float.intBitsToFloat(hi) - f);
             int want = dl < dh ? lo : dh < dl ? hi : ((lo >>> 16) & 1) == 0 ? lo : hi;
-            assertThat(h & 0xFFFF).as("%s", f).isEqualTo(want >>> 16);
+            if ((h & 0xFFFF) != want >>> 16) assertThat(h & 0xFFFF).as("%s", f).isEqualTo(want >>> 16);
         }
         assertThat(Half.bf16ToFloat(Half.bf16FromFloat(1.00390625f))).isEqualTo(1.0f); // tie to even
         assertThat(Half.bf16ToFloat(Half.bf16FromFloat(1.01171875f))).isEqualTo(1.015625f); // tie to even, up
