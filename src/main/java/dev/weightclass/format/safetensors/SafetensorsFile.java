@@ -12,6 +12,7 @@ import dev.weightclass.format.MappedFile;
 import dev.weightclass.format.ModelFile;
 import dev.weightclass.format.ModelFormat;
 import dev.weightclass.format.TokenizerInfo;
+import dev.weightclass.format.TokenizerJson;
 import dev.weightclass.tensor.TensorInfo;
 import dev.weightclass.tensor.TensorRoles;
 
@@ -32,7 +33,7 @@ import java.util.TreeSet;
 /**
  * A safetensors model: one file, or the shards a {@code model.safetensors.index.json} lists,
  * viewed as one model. Hyperparameters come from the {@code config.json} beside it, or, without
- * one, from what the tensor shapes tell.
+ * one, from what the tensor shapes tell; the tokenizer from the {@code tokenizer.json} beside it.
  */
 public final class SafetensorsFile implements ModelFile {
 
@@ -47,6 +48,7 @@ public final class SafetensorsFile implements ModelFile {
     private final Map<String, Object> metadata;
     private final Hyperparameters hyperparameters;
     private final Optional<HfConfig> config;
+    private final Optional<TokenizerInfo> tokenizer;
 
     private SafetensorsFile(Path path, List<MappedFile> files, List<SafetensorsHeader> headers,
                             Map<String, Object> extraMetadata) throws IOException {
@@ -76,6 +78,7 @@ public final class SafetensorsFile implements ModelFile {
         config.ifPresent(c -> meta.putIfAbsent("config.model_type", c.modelType()));
         this.metadata = Collections.unmodifiableMap(meta);
         this.hyperparameters = TensorShapes.hyperparameters(config.map(HfConfig::hyperparameters), tensors);
+        this.tokenizer = TokenizerJson.besides(path);
     }
 
     /** Opens a {@code .safetensors} file or a {@code .safetensors.index.json} and all its shards. */
@@ -175,7 +178,8 @@ public final class SafetensorsFile implements ModelFile {
 
     @Override public Hyperparameters hyperparameters() { return hyperparameters; }
 
-    @Override public Optional<TokenizerInfo> tokenizer() { return Optional.empty(); }
+    /** What the {@code tokenizer.json} beside the model says, when there is one. */
+    @Override public Optional<TokenizerInfo> tokenizer() { return tokenizer; }
 
     /** The config.json beside the model, when there is one. */
     public Optional<HfConfig> config() { return config; }

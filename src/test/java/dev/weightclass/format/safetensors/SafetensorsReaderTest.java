@@ -58,6 +58,24 @@ class SafetensorsReaderTest {
     }
 
     @Test
+    void tokenizerJsonBesideTheModelIsReported(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Path src = SharedData.data("aidreams260K/hf/model.safetensors");
+        java.nio.file.Files.copy(src, dir.resolve("model.safetensors"));
+        java.nio.file.Files.writeString(dir.resolve("tokenizer.json"), """
+                {"version": "1.0", "added_tokens": [{"id": 0, "content": "<unk>"}, {"id": 3, "content": "<extra>"}],
+                 "model": {"type": "BPE", "vocab": {"<unk>": 0, "a": 1, "b": 2}, "merges": ["a b"]}}""");
+        try (ModelFile m = ModelFile.open(dir)) {
+            assertThat(m.tokenizer()).hasValueSatisfying(t -> {
+                assertThat(t.vocabSize()).isEqualTo(4);
+                assertThat(t.merges()).isEqualTo(1);
+            });
+            // without config.json the shapes still give width, vocabulary, layers, FFN width and tying
+            Hyperparameters h = m.hyperparameters();
+            assertThat(h).isEqualTo(new Hyperparameters("unknown", 4, 64, 0, 0, 0, 172, 512, 0, true));
+        }
+    }
+
+    @Test
     void loraAdapterHas72F32Tensors() throws IOException {
         Path file = SharedData.data("lora-gpt2-tigrinya/adapter_model.safetensors");
         try (ModelFile m = ModelFile.open(file)) {
