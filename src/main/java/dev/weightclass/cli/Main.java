@@ -24,8 +24,11 @@ import java.nio.file.NoSuchFileException;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 InspectCommand.class,
+                TokenizeCommand.class,
+                SizeCommand.class,
                 FitCommand.class,
                 DemoCommand.class,
+                QuantizeCommand.class,
         },
         footer = {"", "Run 'weightclass COMMAND --help' for a command's options.",
                 "Exit codes: 0 ok, 2 bad input (one line on stderr saying what and where)."})

@@ -157,7 +157,8 @@ public record ModelInspection(
         StringBuilder sb = new StringBuilder();
         Hyperparameters h = hyperparameters;
         sb.append(String.format(Locale.ROOT, "%s  (%s, %s)%n", fileName, format, h.architecture()));
-        sb.append(String.format(Locale.ROOT, "  parameters      %,d  = %s%n", parameters, sizeClass));
+        if (tensorCount == 0) sb.append("  parameters      none: the file holds no tensors (metadata or vocabulary only)\n");
+        else sb.append(String.format(Locale.ROOT, "  parameters      %,d  = %s%n", parameters, sizeClass));
         if (parameters > 0) {
             sb.append(String.format(Locale.ROOT, "  embedding       %,d  (%.1f%%)%n", embeddingParameters,
                     100.0 * embeddingParameters / parameters));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weightclass.format.Hyperparameters;
 import dev.weightclass.format.ModelFile;
+import dev.weightclass.format.gguf.GgufFile;
 import dev.weightclass.tensor.SizeClass;
 import dev.weightclass.tensor.TensorInfo;
 
@@ -22,8 +23,10 @@ final class ModelSizes {
         long params = model.tensors().stream().mapToLong(TensorInfo::parameters).sum();
         List<SizeVariant> variants = new ArrayList<>();
         List<String> assumptions = new ArrayList<>();
-        ModelSpec spec = specOf(model);
-        if (spec != null && spec.ggufSupported()) {
+        ModelSpec spec = model instanceof GgufFile ? null : specOf(model);
+        if (model instanceof GgufFile g) {
+            variants.addAll(GgufSizes.variants(g, params));
+        } else if (spec != null && spec.ggufSupported()) {
             variants.addAll(SpecSizes.gguf(spec));
             assumptions.add(SpecSizes.assumption(spec));
         } else {
@@ -31,6 +34,8 @@ final class ModelSizes {
                     + model.hyperparameters().architecture() + "'");
         }
         if (spec != null) variants.addAll(OnnxTargets.estimate(spec));
+        else variants.addAll(OnnxTargets.estimate(model.tensors().stream().filter(t -> t.parameters() > 0).toList(),
+                model.hyperparameters().layers()));
         return new SizeReport(name, model.format().id(), model.hyperparameters().normalized(), params,
                 SizeClass.label(params), model.fileBytes(), variants, assumptions);
     }

@@ -83,9 +83,13 @@ public enum OnnxTargets {
     }
 
     static List<SizeVariant> estimate(ModelSpec spec) {
-        List<TensorInfo> w = exported(spec);
+        return estimate(exported(spec), spec.hyperparameters().layers());
+    }
+
+    /** Targets for an export holding these weights (distinct tensors) of a model with this many layers. */
+    static List<SizeVariant> estimate(List<TensorInfo> w, int layers) {
         long params = w.stream().mapToLong(TensorInfo::elements).sum();
-        long overhead = graphOverheadEstimate(spec.hyperparameters().layers(), w.size());
+        long overhead = graphOverheadEstimate(layers, w.size());
         List<SizeVariant> out = new ArrayList<>();
         for (OnnxTargets t : values()) {
             long init = t.initializerBytes(w);

@@ -33,10 +33,10 @@ class QuantPlanTest {
         int checked = 0;
         for (var it = manifest.fieldNames(); it.hasNext(); ) {
             String file = it.next();
-            Recipe r = Recipe.of(file);
+            GoldenRecipe r = GoldenRecipe.of(file);
             if (r == null) continue;
-            List<TensorInfo> source = GoldenManifest.tensors(manifest.get(r.source));
-            QuantPlan plan = QuantPlan.of(source, r.model, r.preset, r.options);
+            List<TensorInfo> source = GoldenManifest.tensors(manifest.get(r.source()));
+            QuantPlan plan = QuantPlan.of(source, r.model(), r.preset(), r.options());
             Map<String, TensorType> expected = GoldenManifest.types(manifest.get(file));
             Map<String, TensorType> actual = new LinkedHashMap<>();
             for (QuantPlan.Decision d : plan.decisions()) actual.put(d.name(), d.to());
@@ -128,19 +128,4 @@ class QuantPlanTest {
         return new TensorInfo(name, new long[] {rows, cols}, TensorType.F16, 0, 0, 0, TensorRole.OTHER, -1);
     }
 
-    /** How each golden file was made (golden README, section 2). */
-    record Recipe(String source, QuantPlan.Model model, QuantPreset preset, QuantOptions options) {
-        static Recipe of(String file) {
-            String[] parts = file.replace(".gguf", "").split("\\.");
-            if (parts.length < 2) return null;
-            boolean pure = file.contains(".pure.");
-            QuantPreset preset = QuantPreset.parse(parts[1]);
-            QuantOptions o = QuantOptions.DEFAULT.withPure(pure);
-            if (parts[0].equals("aidreams260K")) {
-                if (preset != QuantPreset.Q4_K_M) o = o.withOverride(QuantOptions.Override.parse("ffn_down=f16"));
-                return new Recipe("aidreams260K-f32.gguf", AIDREAMS, preset, o);
-            }
-            return new Recipe(parts[0].equals("synth-a-f16") ? "synth-a-f16.gguf" : "synth-a-f32.gguf", SYNTH, preset, o);
-        }
-    }
 }
