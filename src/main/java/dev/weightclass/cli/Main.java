@@ -29,6 +29,7 @@ import java.nio.file.NoSuchFileException;
                 FitCommand.class,
                 DemoCommand.class,
                 QuantizeCommand.class,
+                BenchCommand.class,
         },
         footer = {"", "Run 'weightclass COMMAND --help' for a command's options.",
                 "Exit codes: 0 ok, 2 bad input (one line on stderr saying what and where)."})

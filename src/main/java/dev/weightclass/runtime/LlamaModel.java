@@ -124,6 +124,12 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
+    /** Receives the logits of token {@code index} of a batch; the array is reused after the call. */
+    @FunctionalInterface
+    public interface LogitsConsumer {
+        void accept(int index, float[] logits);
+    }
+
     /** Runs one token and returns its next-token logits. */
     public float[] next(Session s, int token) {
         return forward(s, new int[] {token}, 0, 1, false)[0];
@@ -135,6 +141,18 @@ public final class LlamaModel implements AutoCloseable {
      * @param allLogits true: logits for every token ([n][vocab]); false: only for the last ([1][vocab])
      */
     public float[][] forward(Session s, int[] tokens, int from, int n, boolean allLogits) {
+        int first = allLogits ? 0 : n - 1;
+        float[][] out = new float[n - first][];
+        forward(s, tokens, from, n, first, (i, l) -> out[i - first] = l.clone());
+        return out;
+    }
+
+    /**
+     * Appends {@code tokens[from..from+n)} to the sequence as one batch and hands the logits of the
+     * batch's tokens {@code logitsFrom..n-1} to {@code consumer}, in order, a few at a time (so a large
+     * vocabulary times a long batch never sits in memory at once).
+     */
+    public void forward(Session s, int[] tokens, int from, int n, int logitsFrom, LogitsConsumer consumer) {
         LlamaConfig c = config;
         if (n <= 0) throw new IllegalArgumentException("no tokens");
         if (s.length + n > s.capacity) {
@@ -154,18 +172,22 @@ public final class LlamaModel implements AutoCloseable {
         for (int l = 0; l < c.layers(); l++) layer(l, s, b, pos0, n);
         s.length += n;
 
-        // logits = Wout rmsnorm(x)
-        int first = allLogits ? 0 : n - 1;
-        int m = n - first;
-        float[][] in = new float[m][];
-        float[][] logits = new float[m][c.vocabSize()];
-        for (int i = 0; i < m; i++) {
-            rmsnorm(b.x[first + i], weights.outputNorm, b.h[first + i]);
-            in[i] = b.h[first + i];
+        // logits = Wout rmsnorm(x), LOGIT_BLOCK tokens at a time
+        int block = Math.min(LOGIT_BLOCK, Math.max(1, n - logitsFrom));
+        float[][] in = new float[block][];
+        float[][] logits = new float[block][c.vocabSize()];
+        for (int i0 = Math.max(0, logitsFrom); i0 < n; i0 += block) {
+            int m = Math.min(block, n - i0);
+            for (int i = 0; i < m; i++) {
+                rmsnorm(b.x[i0 + i], weights.outputNorm, b.h[i0 + i]);
+                in[i] = b.h[i0 + i];
+            }
+            linear(-1, weights.output, in, logits, m);
+            for (int i = 0; i < m; i++) consumer.accept(i0 + i, logits[i]);
         }
-        linear(-1, weights.output, in, logits, m);
-        return logits;
     }
+
+    private static final int LOGIT_BLOCK = 32;
 
     private void layer(int l, Session s, Buffers b, int pos0, int n) {
         LlamaConfig c = config;

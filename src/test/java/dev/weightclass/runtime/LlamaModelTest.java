@@ -46,6 +46,11 @@ class LlamaModelTest {
     }
 
     @Test
+    void llama2cCheckpoint() throws Exception {
+        matchesGolden(SharedData.data("aidreams260K/aidreams260K.bin"), "f32");
+    }
+
+    @Test
     void huggingFaceSafetensorsWithRotateHalfRope() throws Exception {
         matchesGolden(SharedData.data("aidreams260K/hf"), "f32");
     }
