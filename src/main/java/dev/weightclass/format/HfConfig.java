@@ -33,7 +33,10 @@ public final class HfConfig {
      * @param tiedDefault what {@code tie_word_embeddings} is when the file omits it (null: unknown)
      */
     private record Keys(String width, String layers, String heads, String kvHeads, String ffn,
-                        String[] context, Boolean tiedDefault) {}
+                        String[] context, Boolean tiedDefault) {
+        /** An architecture these keys were not checked for: its numbers are optional. */
+        boolean generic() { return tiedDefault == null; }
+    }
 
     private static Keys keysFor(String modelType) {
         String[] ctx = {"max_position_embeddings"};
@@ -49,6 +52,10 @@ public final class HfConfig {
             case "bert", "roberta", "xlm-roberta" -> new Keys("hidden_size", "num_hidden_layers", "num_attention_heads",
                     null, "intermediate_size", ctx, true);
             case "distilbert" -> new Keys("dim", "n_layers", "n_heads", null, "hidden_dim", ctx, true);
+            case "t5", "mt5" -> new Keys("d_model", "num_layers", "num_heads", null, "d_ff", new String[0], true);
+            case "gpt_neox" -> new Keys("hidden_size", "num_hidden_layers", "num_attention_heads", null,
+                    "intermediate_size", ctx, false);
+            case "opt" -> new Keys("hidden_size", "num_hidden_layers", "num_attention_heads", null, "ffn_dim", ctx, true);
             default -> new Keys("hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
                     "intermediate_size", ctx, null);
         };
@@ -112,10 +119,12 @@ public final class HfConfig {
         }
         Keys k = keysFor(type);
         Reader r = new Reader(file, node, prefix);
-        int width = r.integer(k.width(), true, 1);
-        int layers = r.integer(k.layers(), true, 1);
-        int heads = r.integer(k.heads(), true, 1);
-        int vocab = r.integer("vocab_size", true, 1);
+        // Known architectures must state their shape; for others, what is missing stays 0 (unknown).
+        boolean required = !k.generic();
+        int width = r.integer(k.width(), required, 1);
+        int layers = r.integer(k.layers(), required, 1);
+        int heads = r.integer(k.heads(), required, 1);
+        int vocab = r.integer("vocab_size", required, 1);
         int kvHeads = k.kvHeads() == null ? 0 : r.integer(k.kvHeads(), false, 1);
         if (kvHeads == 0) kvHeads = heads;
         int headDim = r.integer("head_dim", false, 1);
@@ -126,13 +135,13 @@ public final class HfConfig {
             context = r.integer(key, false, 1);
             if (context > 0) break;
         }
-        if (headDim == 0) {
+        if (headDim == 0 && heads > 0 && width > 0) {
             if (width % heads != 0) {
                 throw r.error(k.heads(), heads + " heads do not divide the width " + width + " (and no head_dim is given)");
             }
             headDim = width / heads;
         }
-        if (kvHeads > heads || heads % kvHeads != 0) {
+        if (heads > 0 && (kvHeads > heads || heads % kvHeads != 0)) {
             throw r.error(k.kvHeads(), kvHeads + " key/value heads do not divide the " + heads + " attention heads");
         }
         Boolean tied = k.tiedDefault();

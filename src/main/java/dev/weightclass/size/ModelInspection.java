@@ -165,8 +165,10 @@ public record ModelInspection(
             sb.append(String.format(Locale.ROOT, "  non-embedding   %,d%n", nonEmbeddingParameters()));
         }
         sb.append(String.format(Locale.ROOT, "  file            %s  (%,d bytes)%n", Bytes.human(fileBytes), fileBytes));
-        sb.append(String.format(Locale.ROOT, "  tensor data     %s in %d tensors, %.2f bits per weight%n",
-                Bytes.human(tensorDataBytes), tensorCount, bitsPerWeight()));
+        if (tensorCount > 0) {
+            sb.append(String.format(Locale.ROOT, "  tensor data     %s in %d tensors, %.2f bits per weight%n",
+                    Bytes.human(tensorDataBytes), tensorCount, bitsPerWeight()));
+        }
         if (h.layers() > 0 || h.embeddingWidth() > 0) {
             sb.append(String.format(Locale.ROOT,
                     "  shape           %d layers, width %d, %d heads (%d KV, dim %d), FFN %d, vocab %d, context %d%s%n",
@@ -174,8 +176,9 @@ public record ModelInspection(
                     h.vocabSize(), h.contextLength(),
                     Boolean.TRUE.equals(h.tiedEmbeddings()) ? ", tied embeddings" : ""));
         }
-        tokenizer.ifPresent(t -> sb.append(String.format(Locale.ROOT, "  tokenizer       %s, %,d tokens%s%n",
-                t.kind(), t.vocabSize(), t.merges() > 0 ? String.format(Locale.ROOT, ", %,d merges", t.merges()) : "")));
+        tokenizer.ifPresent(t -> sb.append(String.format(Locale.ROOT, "  tokenizer       %s, %,d tokens%s%s%n",
+                t.kind(), t.vocabSize(), t.merges() > 0 ? String.format(Locale.ROOT, ", %,d merges", t.merges()) : "",
+                t.bytes() > 0 ? ", " + Bytes.human(t.bytes()) + " in the file" : "")));
         if (!parametersByType.isEmpty()) {
             sb.append(String.format(Locale.ROOT, "%n  by type%n"));
             parametersByType.forEach((k, v) -> sb.append(row(k, v)));

@@ -122,6 +122,24 @@ class HfConfigTest {
     }
 
     @Test
+    void t5SmallUsesItsOwnKeys() throws IOException {
+        HfConfig c = config("""
+                {"architectures": ["T5ForConditionalGeneration"], "model_type": "t5", "d_ff": 2048, "d_kv": 64,
+                 "d_model": 512, "num_decoder_layers": 6, "num_heads": 8, "num_layers": 6, "vocab_size": 32128}""");
+        assertThat(c.hyperparameters()).isEqualTo(new Hyperparameters("t5", 6, 512, 8, 8, 64, 2048, 32128, 0, true));
+    }
+
+    @Test
+    void unknownArchitectureKeepsWhatItStates() throws IOException {
+        HfConfig c = config("""
+                {"model_type": "rwkv", "hidden_size": 768, "num_hidden_layers": 12, "vocab_size": 50277}""");
+        assertThat(c.hyperparameters()).isEqualTo(new Hyperparameters("rwkv", 12, 768, 0, 0, 0, 0, 50277, 0, null));
+        // a known architecture must state its shape
+        assertThatThrownBy(() -> config("{\"model_type\": \"llama\", \"hidden_size\": 768}"))
+                .isInstanceOf(FormatException.class).hasMessageContaining("(num_hidden_layers): missing required key");
+    }
+
+    @Test
     void multimodalWrapperUsesTextConfig() throws IOException {
         HfConfig c = config("""
                 {"model_type": "llava", "text_config": {"model_type": "llama", "hidden_size": 4096,

@@ -218,7 +218,9 @@ public final class GgufFile implements ModelFile {
     @Override
     public MemorySegment data(TensorInfo tensor) {
         Integer i = indexByName.get(tensor.name());
-        if (i == null || !tensors.get(i).equals(tensor)) {
+        TensorInfo own = i == null ? null : tensors.get(i);
+        if (own == null || own.fileIndex() != tensor.fileIndex() || own.offset() != tensor.offset()
+                || own.byteSize() != tensor.byteSize()) {
             throw new IllegalArgumentException(tensor.name() + " is not a tensor of " + path);
         }
         return maps.get(tensor.fileIndex()).slice(tensor.offset(), tensor.byteSize(), "tensor '" + tensor.name() + "'");

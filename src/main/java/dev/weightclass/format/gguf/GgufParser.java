@@ -32,8 +32,13 @@ final class GgufParser {
     private static final int MIN_TENSOR_INFO = 24;
     /** Smallest metadata entry: u64 key length, u32 type, a 1-byte value. */
     private static final int MIN_KV = 13;
-    /** Java lists are int-indexed. */
-    private static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
+    /**
+     * Metadata arrays are vocabularies, merges and per-layer values: 16M elements is far beyond any
+     * real file, and the bound keeps a hostile length in a large file from exhausting the heap.
+     */
+    static final long MAX_ARRAY = 1 << 24;
+    /** Lists start small and grow with what is actually read. */
+    private static final int INITIAL_CAPACITY = 1 << 12;
 
     private final MappedFile file;
     private final Path path;
@@ -94,7 +99,7 @@ final class GgufParser {
 
         int alignment = alignment(kv, kvOffsets);
 
-        List<GgufHeader.Tensor> tensors = new ArrayList<>((int) tensorCount);
+        List<GgufHeader.Tensor> tensors = new ArrayList<>((int) Math.min(tensorCount, INITIAL_CAPACITY));
         Set<String> names = new HashSet<>();
         for (long i = 0; i < tensorCount; i++) {
             GgufHeader.Tensor t = tensorInfo(i);
@@ -283,11 +288,15 @@ final class GgufParser {
         long countAt = r.position();
         long count = r.i64(field + " array length");
         long left = r.remaining();
-        if (count < 0 || count > left / et.minSize() || count > MAX_ARRAY) {
+        if (count < 0 || count > left / et.minSize()) {
             throw new FormatException(path, field + " array length", countAt, "array of " + Long.toUnsignedString(count)
                     + " " + et + " values cannot fit in the " + left + " bytes left in the file");
         }
-        List<Object> list = new ArrayList<>((int) count);
+        if (count > MAX_ARRAY) {
+            throw new FormatException(path, field + " array length", countAt, "array of " + count
+                    + " values is larger than any metadata weightclass accepts (" + MAX_ARRAY + ")");
+        }
+        List<Object> list = new ArrayList<>((int) Math.min(count, INITIAL_CAPACITY));
         String elementField = field + " element";
         for (long i = 0; i < count; i++) {
             // A nested array's elements carry their own element type and length.

@@ -33,7 +33,16 @@ public final class Llama2cTokenizer {
         this.bytes = bytes;
     }
 
+    /** Reads every token of the file. */
     public static Llama2cTokenizer read(Path path) throws IOException {
+        return read(path, MAX_TOKENS);
+    }
+
+    /** Largest vocabulary read: far above any real one, and it bounds the heap a bad file can take. */
+    static final int MAX_TOKENS = 1 << 22;
+
+    /** Reads at most {@code limit} tokens; a file holding more is refused without reading on. */
+    static Llama2cTokenizer read(Path path, int limit) throws IOException {
         try (MappedFile f = MappedFile.open(path)) {
             ByteReader r = f.reader(0);
             int max = r.i32("max_token_length");
@@ -44,6 +53,9 @@ public final class Llama2cTokenizer {
             float[] scores = new float[1024];
             while (r.remaining() > 0) {
                 int i = pieces.size();
+                if (i == limit) {
+                    throw new FormatException(path, "token " + i, r.position(), "more than " + limit + " tokens");
+                }
                 String field = "token " + i;
                 float score = r.f32(field + " score");
                 long at = r.position();
@@ -81,7 +93,7 @@ public final class Llama2cTokenizer {
         for (Path p : candidates.stream().distinct().toList()) {
             if (!Files.isRegularFile(p) || p.toAbsolutePath().normalize().equals(self)) continue;
             try {
-                Llama2cTokenizer t = read(p);
+                Llama2cTokenizer t = read(p, vocab);
                 if (t.size() == vocab) return Optional.of(t);
             } catch (FormatException e) {
                 // not this model's tokenizer

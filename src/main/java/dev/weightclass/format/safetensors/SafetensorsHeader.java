@@ -123,7 +123,7 @@ public record SafetensorsHeader(Path file, long headerLength, List<Entry> entrie
             }
         } catch (JsonProcessingException e) {
             long at = e.getLocation() == null ? -1 : 8 + Math.max(0, e.getLocation().getByteOffset());
-            throw new FormatException(path, "header", at, "invalid JSON: " + e.getOriginalMessage());
+            throw new FormatException(path, "header", at, "invalid JSON: " + oneLine(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new FormatException(path, "header", 8, "unreadable header: " + e.getMessage());
         }
@@ -266,6 +266,10 @@ public record SafetensorsHeader(Path file, long headerLength, List<Entry> entrie
     private static long offset(JsonParser p) {
         long b = p.currentTokenLocation().getByteOffset();
         return b < 0 ? -1 : 8 + b;
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s+", " ").strip();
     }
 
     private static String describe(JsonToken t) {

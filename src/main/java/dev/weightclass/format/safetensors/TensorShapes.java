@@ -21,14 +21,25 @@ final class TensorShapes {
         boolean hasOutput = tensors.stream().anyMatch(t -> t.role() == TensorRole.OUTPUT
                 && (t.name().endsWith("lm_head.weight") || t.name().equals("output.weight")
                 || t.name().endsWith("embed_out.weight")));
+        Hyperparameters s = fromShapes(tensors, embedding, hasOutput);
         if (config.isPresent()) {
             Hyperparameters c = config.get();
             // No output projection stored means the model reuses its embedding, whatever the config says.
             Boolean tied = Boolean.TRUE.equals(c.tiedEmbeddings()) || (embedding != null && !hasOutput)
-                    ? Boolean.TRUE : c.tiedEmbeddings();
-            return new Hyperparameters(c.architecture(), c.layers(), c.embeddingWidth(), c.heads(), c.kvHeads(),
-                    c.headDim(), c.ffnWidth(), c.vocabSize(), c.contextLength(), tied);
+                    ? Boolean.TRUE : c.tiedEmbeddings() != null ? c.tiedEmbeddings() : s.tiedEmbeddings();
+            // The config wins; what it leaves out (an architecture it does not describe) the shapes fill.
+            return new Hyperparameters(c.architecture(), or(c.layers(), s.layers()), or(c.embeddingWidth(), s.embeddingWidth()),
+                    c.heads(), c.kvHeads(), c.headDim(), or(c.ffnWidth(), s.ffnWidth()), or(c.vocabSize(), s.vocabSize()),
+                    or(c.contextLength(), s.contextLength()), tied);
         }
+        return s;
+    }
+
+    private static int or(int config, int shapes) {
+        return config > 0 ? config : shapes;
+    }
+
+    private static Hyperparameters fromShapes(List<TensorInfo> tensors, TensorInfo embedding, boolean hasOutput) {
         int layers = tensors.stream().mapToInt(TensorInfo::layer).max().orElse(-1) + 1;
         int width = 0, vocab = 0;
         if (embedding != null && embedding.rank() == 2) {

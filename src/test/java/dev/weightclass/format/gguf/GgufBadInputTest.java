@@ -179,6 +179,26 @@ class GgufBadInputTest {
         assertThat(rejects(f, "tensor 't'", 57)).hasMessageContaining("appears twice");
     }
 
+    /** Lengths that fit a large file still must not let a header allocate model-sized lists. */
+    @Test
+    void hugeCountsInALargeFile() throws Exception {
+        Path p = dir.resolve("big.gguf");
+        Files.write(p, RawGguf.header(3, 0, 1).str("k").u32(9).u32(0).u64(200_000_000L).bytes());
+        try (var f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(300_000_000L); // sparse
+        }
+        assertThatThrownBy(() -> ModelFile.open(p).close()).isInstanceOf(FormatException.class)
+                .hasMessageContaining("at byte 41 ").hasMessageContaining("array length").hasMessageContaining("larger than");
+
+        // 10M tensor infos of zeros fit the length; the second one repeats the empty name.
+        Files.write(p, RawGguf.header(3, 10_000_000L, 0).bytes());
+        try (var f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(300_000_000L);
+        }
+        assertThatThrownBy(() -> ModelFile.open(p).close()).isInstanceOf(FormatException.class)
+                .hasMessageContaining("at byte 48 ").hasMessageContaining("appears twice");
+    }
+
     /** A valid file cut short at every length: always a FormatException, never anything else. */
     @Test
     void truncationAnywhere() throws Exception {

@@ -102,6 +102,26 @@ class Llama2cReaderTest {
     }
 
     @Test
+    void onlyATokenizerOfTheModelsVocabularyIsPickedUp() throws IOException {
+        Path ckpt = dir.resolve("stories260K.bin");
+        Files.copy(SharedData.data("stories260K/stories260K.bin"), ckpt);
+        ByteBuffer small = ByteBuffer.allocate(4 + 3 * 9).order(ByteOrder.LITTLE_ENDIAN).putInt(1);
+        for (int i = 0; i < 3; i++) small.putFloat(0f).putInt(1).put((byte) ('a' + i));
+        Files.write(dir.resolve("tok3.bin"), small.array());
+        try (ModelFile m = ModelFile.open(ckpt)) {
+            assertThat(m.tokenizer()).isEmpty(); // 3 tokens: another model's
+        }
+        assertThat(Llama2cTokenizer.read(dir.resolve("tok3.bin")).size()).isEqualTo(3);
+        assertThatThrownBy(() -> Llama2cTokenizer.read(dir.resolve("tok3.bin"), 2)).isInstanceOf(FormatException.class)
+                .hasMessageContaining("more than 2 tokens");
+        Files.copy(SharedData.data("aidreams260K/tok512.bin"), dir.resolve("tokenizer.bin"));
+        try (ModelFile m = ModelFile.open(ckpt)) {
+            assertThat(m.tokenizer()).hasValueSatisfying(t -> assertThat(t.vocabSize()).isEqualTo(512));
+            assertThat(m.metadata()).containsEntry("llama2c.tokenizer", "tokenizer.bin");
+        }
+    }
+
+    @Test
     void otherFormatsAreNotTaken() throws IOException {
         Llama2cReader r = new Llama2cReader();
         Path tok = SharedData.data("aidreams260K/tok512.bin");
