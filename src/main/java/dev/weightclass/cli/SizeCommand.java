@@ -5,6 +5,7 @@ import dev.weightclass.compress.Bandwidth;
 import dev.weightclass.compress.Codec;
 import dev.weightclass.compress.CompressedSize;
 import dev.weightclass.compress.TransferSizer;
+import dev.weightclass.quant.QuantOptions;
 import dev.weightclass.size.Bytes;
 import dev.weightclass.size.Catalog;
 import dev.weightclass.size.SizeChart;
@@ -65,6 +66,34 @@ final class SizeCommand implements Callable<Integer> {
     @Option(names = "--list-catalog", description = "List the built-in catalog of models and exit.")
     boolean listCatalog;
 
+    @Option(names = "--pure", description = "As llama-quantize --pure: every quantized tensor in the preset's base type.")
+    boolean pure;
+
+    @Option(names = "--tensor-type", paramLabel = "REGEX=TYPE",
+            description = "As llama-quantize --tensor-type: tensors whose name matches get TYPE (repeatable), e.g. ffn_down=f16.")
+    List<String> tensorTypes = new ArrayList<>();
+
+    @Option(names = "--output-tensor-type", paramLabel = "TYPE", description = "As llama-quantize: type of output.weight.")
+    String outputTensorType;
+
+    @Option(names = "--token-embedding-type", paramLabel = "TYPE", description = "As llama-quantize: type of token_embd.weight.")
+    String tokenEmbeddingType;
+
+    @Option(names = "--leave-output-tensor", description = "As llama-quantize: do not quantize output.weight.")
+    boolean leaveOutputTensor;
+
+    @Option(names = "--allow-requantize", description = "As llama-quantize: allow quantizing an already quantized model.")
+    boolean allowRequantize;
+
+    QuantOptions quantOptions() {
+        QuantOptions o = QuantOptions.DEFAULT.withPure(pure).withLeaveOutputTensor(leaveOutputTensor)
+                .withAllowRequantize(allowRequantize);
+        if (outputTensorType != null) o = o.withOutputTensorType(QuantOptions.ggmlType(outputTensorType, "--output-tensor-type"));
+        if (tokenEmbeddingType != null) o = o.withTokenEmbeddingType(QuantOptions.ggmlType(tokenEmbeddingType, "--token-embedding-type"));
+        for (String t : tensorTypes) o = o.withOverride(QuantOptions.Override.parse(t));
+        return o;
+    }
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -79,7 +108,7 @@ final class SizeCommand implements Callable<Integer> {
         if (input == null) throw new WeightclassException("size: give a model file, a config.json or a catalog name (or --list-catalog)");
         Bandwidth bw = Bandwidth.parse(bandwidth);
         List<Codec.Level> levels = transfer ? codecs.stream().map(Codec::parse).toList() : List.of();
-        SizeReport report = SizeEstimator.estimate(input);
+        SizeReport report = SizeEstimator.estimate(input, quantOptions());
         List<CompressedSize> compressed = List.of();
         if (transfer) {
             Path file = Path.of(input);

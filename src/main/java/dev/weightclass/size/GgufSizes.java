@@ -117,12 +117,12 @@ public final class GgufSizes {
         return fileBytes(source, plan(source, preset, options));
     }
 
-    static List<SizeVariant> variants(GgufFile source, long parameters) {
+    static List<SizeVariant> variants(GgufFile source, long parameters, QuantOptions options) {
         List<SizeVariant> out = new ArrayList<>();
         for (QuantPreset p : QuantPreset.values()) {
             SpecSizes.Planned planned;
             try {
-                planned = SpecSizes.plan(source.tensors(), model(source), p, QuantOptions.DEFAULT);
+                planned = SpecSizes.plan(source.tensors(), model(source), p, options);
             } catch (QuantPlan.ImpossibleException e) {
                 // a quantized input: llama-quantize refuses without --allow-requantize
                 out.add(new SizeVariant(p.name(), "gguf", -1, -1, -1, 0, true, e.getMessage()));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weightclass.format.Hyperparameters;
 import dev.weightclass.format.ModelFile;
 import dev.weightclass.format.gguf.GgufFile;
+import dev.weightclass.quant.QuantOptions;
 import dev.weightclass.tensor.SizeClass;
 import dev.weightclass.tensor.TensorInfo;
 
@@ -18,22 +19,25 @@ import java.util.List;
 final class ModelSizes {
     private ModelSizes() {}
 
-    static SizeReport of(ModelFile model) throws IOException {
+    static SizeReport of(ModelFile model, QuantOptions options) throws IOException {
         String name = String.valueOf(model.path().getFileName());
         long params = model.tensors().stream().mapToLong(TensorInfo::parameters).sum();
         List<SizeVariant> variants = new ArrayList<>();
         List<String> assumptions = new ArrayList<>();
         ModelSpec spec = model instanceof GgufFile ? null : specOf(model);
         if (model instanceof GgufFile g) {
-            variants.addAll(GgufSizes.variants(g, params));
+            variants.addAll(GgufSizes.variants(g, params, options));
         } else if (spec != null && spec.ggufSupported()) {
-            variants.addAll(SpecSizes.gguf(spec));
+            variants.addAll(SpecSizes.gguf(spec, options));
             assumptions.add(SpecSizes.assumption(spec));
         } else {
             assumptions.add("no GGUF variants: llama.cpp's converter does not handle architecture '"
                     + model.hyperparameters().architecture() + "'");
         }
-        if (spec != null) variants.addAll(OnnxTargets.estimate(spec));
+        List<SizeVariant> onnx = model.format() == dev.weightclass.format.ModelFormat.ONNX
+                ? OnnxTargets.fromOnnx(model.tensors(), model.fileBytes()) : List.of();
+        if (!onnx.isEmpty()) variants.addAll(onnx);
+        else if (spec != null) variants.addAll(OnnxTargets.estimate(spec));
         else variants.addAll(OnnxTargets.estimate(model.tensors().stream().filter(t -> t.parameters() > 0).toList(),
                 model.hyperparameters().layers()));
         return new SizeReport(name, model.format().id(), model.hyperparameters().normalized(), params,

@@ -2,6 +2,7 @@ package dev.weightclass.size;
 
 import dev.weightclass.WeightclassException;
 import dev.weightclass.format.ModelFile;
+import dev.weightclass.quant.QuantOptions;
 import dev.weightclass.tensor.SizeClass;
 
 import java.io.IOException;
@@ -20,26 +21,36 @@ public final class SizeEstimator {
 
     /** Sizes from a path (model file, folder or config.json) or, when no such file exists, a catalog name. */
     public static SizeReport estimate(String modelConfigOrName) throws IOException {
+        return estimate(modelConfigOrName, QuantOptions.DEFAULT);
+    }
+
+    /** As {@link #estimate(String)}, with llama-quantize options (--pure, --tensor-type...) for the GGUF variants. */
+    public static SizeReport estimate(String modelConfigOrName, QuantOptions options) throws IOException {
         Path p = Path.of(modelConfigOrName);
         if (Files.exists(p)) {
             if (Files.isRegularFile(p) && p.getFileName().toString().endsWith(".json")) {
                 ModelConfig c = ModelConfig.read(p);
-                return estimate(Architectures.fromConfig(c, nameOf(p)), "config");
+                return estimate(Architectures.fromConfig(c, nameOf(p)), "config", options);
             }
             try (ModelFile m = ModelFile.open(p)) {
-                return estimate(m);
+                return estimate(m, options);
             }
         }
         if (looksLikePath(modelConfigOrName)) throw new java.nio.file.NoSuchFileException(modelConfigOrName);
-        return estimate(Catalog.get(modelConfigOrName).spec(), "catalog");
+        return estimate(Catalog.get(modelConfigOrName).spec(), "catalog", options);
     }
 
     /** Sizes of a model known from its configuration (config.json or catalog). */
     public static SizeReport estimate(ModelSpec spec, String source) {
+        return estimate(spec, source, QuantOptions.DEFAULT);
+    }
+
+    /** Sizes of a model known from its configuration, with llama-quantize options. */
+    public static SizeReport estimate(ModelSpec spec, String source, QuantOptions options) {
         List<SizeVariant> variants = new ArrayList<>();
         List<String> assumptions = new ArrayList<>();
         if (spec.ggufSupported()) {
-            variants.addAll(SpecSizes.gguf(spec));
+            variants.addAll(SpecSizes.gguf(spec, options));
             assumptions.add(SpecSizes.assumption(spec));
         } else {
             assumptions.add("llama.cpp cannot convert architecture '" + spec.hyperparameters().architecture()
@@ -54,7 +65,12 @@ public final class SizeEstimator {
 
     /** Sizes of an opened model: exact for a GGUF input. */
     public static SizeReport estimate(ModelFile model) throws IOException {
-        return ModelSizes.of(model);
+        return ModelSizes.of(model, QuantOptions.DEFAULT);
+    }
+
+    /** Sizes of an opened model with llama-quantize options. */
+    public static SizeReport estimate(ModelFile model, QuantOptions options) throws IOException {
+        return ModelSizes.of(model, options);
     }
 
     private static boolean looksLikePath(String s) {

@@ -21,13 +21,13 @@ final class SpecSizes {
     /** Descriptive general.* keys (license, basename, tags...) the converter adds: an allowance. */
     static final int GENERAL_ALLOWANCE = 512;
 
-    static List<SizeVariant> gguf(ModelSpec spec) {
+    static List<SizeVariant> gguf(ModelSpec spec, QuantOptions options) {
         List<SizeVariant> out = new ArrayList<>();
         long kv = metadataBytes(spec);
         QuantPlan.Model model = QuantPlan.Model.of(spec.hyperparameters(), spec.experts());
         for (QuantPreset p : QuantPreset.values()) {
             List<TensorInfo> source = p == QuantPreset.F32 ? retyped(spec.ggufTensors(), TensorType.F32) : spec.ggufTensors();
-            Planned planned = plan(source, model, p, QuantOptions.DEFAULT);
+            Planned planned = plan(source, model, p, options);
             long bytes = GgufLayout.fileBytes(kv, planned.plan.decisions(), GgufLayout.DEFAULT_ALIGNMENT);
             out.add(variant(p, planned, bytes, spec.parameters(), false));
         }

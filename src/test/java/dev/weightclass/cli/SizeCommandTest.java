@@ -53,6 +53,22 @@ class SizeCommandTest {
         assertThat(r.out()).contains("Q4_K_M").contains("1,143,104").contains("at 10MB/s");
     }
 
+    /** llama-quantize's options reproduce the golden files made with them. */
+    @Test
+    void quantizeOptionsGiveTheGoldenPureFiles() throws Exception {
+        Path f = SharedData.golden("aidreams260K-f32.gguf");
+        Result r = run("size", f.toString(), "--pure", "--tensor-type", "ffn_down=f16", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        for (String t : List.of("Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0")) {
+            long bytes = j.get("variants").findParents("type").stream().filter(v -> v.get("type").asText().equals(t))
+                    .findFirst().orElseThrow().get("bytes").asLong();
+            assertThat(bytes).as(t).isEqualTo(Files.size(SharedData.golden("aidreams260K." + t + ".pure.llamacpp.gguf")));
+        }
+        assertThat(run("size", f.toString(), "--tensor-type", "ffn_down").code()).isEqualTo(2);
+        assertThat(run("size", f.toString(), "--output-tensor-type", "q9_z").err()).contains("unknown ggml type 'q9_z'");
+    }
+
     @Test
     void configJsonAlone(@TempDir Path dir) throws Exception {
         Path c = dir.resolve("config.json");

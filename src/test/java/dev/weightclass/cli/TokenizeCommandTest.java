@@ -67,6 +67,20 @@ class TokenizeCommandTest {
     }
 
     @Test
+    void llama2cCheckpointUsesTheTokenizerBinBesideIt() {
+        String bin = SharedData.data("aidreams260K/aidreams260K.bin").toString();
+        String gguf = SharedData.data("aidreams260K/aidreams260K-f32.gguf").toString();
+        Result a = run("tokenize", bin, "-p", "Echoes of vectors unfold, a gentle hum");
+        Result b = run("tokenize", gguf, "-p", "Echoes of vectors unfold, a gentle hum");
+        assertThat(a.err()).isEmpty();
+        assertThat(a.out()).startsWith("[1, ").isEqualTo(b.out());
+        // stories260K ships without its tokenizer
+        Result none = run("tokenize", SharedData.data("stories260K/stories260K.bin").toString(), "-p", "x");
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.err().strip()).contains("no tokenizer found").contains("tok512.bin").doesNotContain("\n");
+    }
+
+    @Test
     void textThatIsNotUtf8IsOneClearLine(@TempDir Path tmp) throws Exception {
         Path text = tmp.resolve("latin1.txt");
         Files.write(text, new byte[] {'c', 'a', 'f', (byte) 0xE9, '\n'});

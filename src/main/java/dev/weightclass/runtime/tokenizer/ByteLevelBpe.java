@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * GPT-2 style byte-level BPE: the pre-tokenizer splits text into words, each word's UTF-8 bytes
@@ -30,6 +31,9 @@ final class ByteLevelBpe extends VocabTokenizer {
     private final Map<String, Integer> ranks;
     private final PreTokenizer pre;
     private final boolean ignoreMerges;
+    /** Ids of recent words: a word always gives the same ids, and text repeats its words. */
+    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    private static final int CACHE_WORDS = 1 << 16;
 
     /**
      * @param merges       "left right" strings, best (rank 0) first
@@ -60,7 +64,17 @@ final class ByteLevelBpe extends VocabTokenizer {
                 out.add(f.token());
                 continue;
             }
-            for (String word : pre.split(text.substring(f.start(), f.end()))) encodeWord(byteEncode(word), out);
+            for (String word : pre.split(text.substring(f.start(), f.end()))) {
+                int[] ids = cache.get(word);
+                if (ids == null) {
+                    IntList w = new IntList();
+                    encodeWord(byteEncode(word), w);
+                    ids = w.toArray();
+                    if (cache.size() >= CACHE_WORDS) cache.clear();
+                    cache.put(word, ids);
+                }
+                for (int id : ids) out.add(id);
+            }
         }
         if (addSpecial && vocab.addEos && vocab.eos >= 0) out.add(vocab.eos);
     }
@@ -107,12 +121,12 @@ final class ByteLevelBpe extends VocabTokenizer {
             if (next[l] >= 0) tryAdd(word, l, next[l], len, queue);
         }
         for (int i = 0; i != -1; i = next[i]) {
-            String piece = word.substring(i, i + len[i]);
-            int id = vocab.id(piece);
+            int id = vocab.index.id(word, i, i + len[i]);
             if (id >= 0) {
                 out.add(id);
                 continue;
             }
+            String piece = word.substring(i, i + len[i]);
             // not a token: single characters that are tokens, the rest dropped (llama.cpp)
             for (int k = 0; k < piece.length(); k++) {
                 char ch = piece.charAt(k);

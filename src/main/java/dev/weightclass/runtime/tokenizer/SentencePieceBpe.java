@@ -15,6 +15,8 @@ final class SentencePieceBpe extends VocabTokenizer {
 
     private final boolean addSpacePrefix;
     private final int[] byteTokens = new int[256];
+    /** No token has a U+2581 right after another character, so no merge crosses a word start. */
+    private final boolean wordsAreIndependent;
 
     SentencePieceBpe(Vocabulary vocab, boolean addSpacePrefix, String kind) {
         super(vocab, kind);
@@ -24,6 +26,13 @@ final class SentencePieceBpe extends VocabTokenizer {
             if (id < 0 && b < 0x80) id = vocab.id(String.valueOf((char) b));
             byteTokens[b] = id;
         }
+        boolean independent = true;
+        for (String t : vocab.tokens) {
+            for (int i = 1; i < t.length() && independent; i++) {
+                if (t.charAt(i) == SPACE && t.charAt(i - 1) != SPACE) independent = false;
+            }
+        }
+        this.wordsAreIndependent = independent;
     }
 
     @Override
@@ -51,11 +60,31 @@ final class SentencePieceBpe extends VocabTokenizer {
 
     private record Bigram(int left, int right, float score, int size) {}
 
-    /** Merges one whitespace-escaped fragment. Symbols are code points, kept as a linked list. */
+    /**
+     * Merges one whitespace-escaped fragment. When no token can span a word start (a U+2581
+     * after another character) each word merges on its own, which gives the same result as
+     * merging the whole fragment at once but keeps the work queue small.
+     */
     private void encodeText(String text, IntList out) {
-        int n = text.codePointCount(0, text.length());
+        if (!wordsAreIndependent) {
+            encodeRange(text, 0, text.length(), out);
+            return;
+        }
+        int from = 0;
+        for (int i = 1; i < text.length(); i++) {
+            if (text.charAt(i) == SPACE && text.charAt(i - 1) != SPACE) {
+                encodeRange(text, from, i, out);
+                from = i;
+            }
+        }
+        encodeRange(text, from, text.length(), out);
+    }
+
+    /** Merges chars [from, to). Symbols are code points, kept as a linked list. */
+    private void encodeRange(String text, int from, int to, IntList out) {
+        int n = text.codePointCount(from, to);
         int[] start = new int[n], len = new int[n], prev = new int[n], next = new int[n];
-        for (int i = 0, off = 0; i < n; i++) {
+        for (int i = 0, off = from; i < n; i++) {
             int c = Character.charCount(text.codePointAt(off));
             start[i] = off;
             len[i] = c;
@@ -80,12 +109,11 @@ final class SentencePieceBpe extends VocabTokenizer {
             if (next[l] >= 0) tryAdd(text, l, next[l], start, len, queue);
         }
         for (int i = n == 0 ? -1 : 0; i != -1; i = next[i]) {
-            String piece = text.substring(start[i], start[i] + len[i]);
-            int id = vocab.id(piece);
+            int id = vocab.index.id(text, start[i], start[i] + len[i]);
             if (id >= 0) {
                 out.add(id);
             } else {
-                for (byte b : piece.getBytes(StandardCharsets.UTF_8)) {
+                for (byte b : text.substring(start[i], start[i] + len[i]).getBytes(StandardCharsets.UTF_8)) {
                     int t = byteTokens[b & 0xFF];
                     if (t >= 0) out.add(t);
                     else if (vocab.unk >= 0) out.add(vocab.unk);
@@ -96,7 +124,7 @@ final class SentencePieceBpe extends VocabTokenizer {
 
     private void tryAdd(String text, int l, int r, int[] start, int[] len, PriorityQueue<Bigram> queue) {
         int size = len[l] + len[r];
-        int id = vocab.id(text.substring(start[l], start[l] + size));
+        int id = vocab.index.id(text, start[l], start[l] + size);
         if (id < 0) return;
         queue.add(new Bigram(l, r, vocab.scores[id], size));
     }

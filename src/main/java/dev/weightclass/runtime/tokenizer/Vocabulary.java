@@ -17,6 +17,8 @@ public final class Vocabulary {
     final float[] scores;
     final TokenType[] types;
     final Map<String, Integer> ids;
+    /** The same lookup for a range of chars. */
+    final TokenIndex index;
     /** Longest token in UTF-8 bytes. */
     final int maxTokenBytes;
 
@@ -41,6 +43,7 @@ public final class Vocabulary {
             max = Math.max(max, tokens[i].getBytes(StandardCharsets.UTF_8).length);
         }
         this.maxTokenBytes = max;
+        this.index = new TokenIndex(tokens);
     }
 
     public int size() {
