@@ -29,6 +29,8 @@ import java.nio.file.NoSuchFileException;
                 FitCommand.class,
                 DemoCommand.class,
                 QuantizeCommand.class,
+                RunCommand.class,
+                EvalCommand.class,
                 BenchCommand.class,
         },
         footer = {"", "Run 'weightclass COMMAND --help' for a command's options.",
