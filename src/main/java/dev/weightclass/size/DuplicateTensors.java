@@ -19,8 +19,12 @@ import java.util.Map;
 public final class DuplicateTensors {
     private DuplicateTensors() {}
 
-    /** Tensors with identical bytes; the first is the one kept. */
-    public record Group(List<String> names, long bytesEach, long parametersEach) {
+    /**
+     * Tensors with identical bytes; the first is the one kept. {@code verified} is false when
+     * only samples were compared (the full comparison would have read more than
+     * {@link #FULL_COMPARE_BUDGET}).
+     */
+    public record Group(List<String> names, long bytesEach, long parametersEach, boolean verified) {
         public long savedBytes() { return bytesEach * (names.size() - 1); }
 
         public long savedParameters() { return parametersEach * (names.size() - 1); }
@@ -28,7 +32,15 @@ public final class DuplicateTensors {
 
     private static final int SAMPLE = 256;
 
+    /** Bytes compared in full at most, so inspect stays a header-speed command on any model. */
+    static final long FULL_COMPARE_BUDGET = 512L << 20;
+
     public static List<Group> find(ModelFile model) {
+        return find(model, FULL_COMPARE_BUDGET);
+    }
+
+    /** As {@link #find(ModelFile)}, comparing at most {@code fullCompareBudget} bytes in full. */
+    public static List<Group> find(ModelFile model, long fullCompareBudget) {
         // Only tensors that agree in type and size can be equal: most models have no such pair
         // outside the repeated layers, and those differ in their first bytes. Reading goes in
         // three steps (first bytes, spread samples, everything) so each step touches only the
@@ -39,11 +51,12 @@ public final class DuplicateTensors {
             bySize.computeIfAbsent(t.type() + ":" + t.byteSize(), k -> new ArrayList<>()).add(t);
         }
         List<Group> groups = new ArrayList<>();
+        long[] budget = {fullCompareBudget};
         for (List<TensorInfo> sameSize : bySize.values()) {
             if (sameSize.size() < 2) continue;
             for (List<TensorInfo> sameHead : split(sameSize, t -> head(model.data(t)))) {
                 for (List<TensorInfo> sameSamples : split(sameHead, t -> fingerprint(model.data(t)))) {
-                    groups.addAll(compareInFull(model, sameSamples));
+                    groups.addAll(compareInFull(model, sameSamples, budget));
                 }
             }
         }
@@ -57,8 +70,16 @@ public final class DuplicateTensors {
         return by.values().stream().filter(l -> l.size() > 1).toList();
     }
 
-    private static List<Group> compareInFull(ModelFile model, List<TensorInfo> candidates) {
+    private static List<Group> compareInFull(ModelFile model, List<TensorInfo> candidates, long[] budget) {
         List<Group> groups = new ArrayList<>();
+        long cost = candidates.getFirst().byteSize() * candidates.size();
+        if (cost > budget[0]) {
+            // Same size, same first bytes, same samples: almost surely equal, but not proven.
+            List<String> names = candidates.stream().map(TensorInfo::name).toList();
+            TensorInfo first = candidates.getFirst();
+            return List.of(new Group(names, first.byteSize(), first.parameters(), false));
+        }
+        budget[0] -= cost;
         List<TensorInfo> left = new ArrayList<>(candidates);
         while (left.size() > 1) {
             TensorInfo first = left.removeFirst();
@@ -71,7 +92,7 @@ public final class DuplicateTensors {
                 }
                 return false;
             });
-            if (names.size() > 1) groups.add(new Group(names, first.byteSize(), first.parameters()));
+            if (names.size() > 1) groups.add(new Group(names, first.byteSize(), first.parameters(), true));
         }
         return groups;
     }

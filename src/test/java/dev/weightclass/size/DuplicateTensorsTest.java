@@ -54,6 +54,17 @@ class DuplicateTensorsTest {
     }
 
     @Test
+    void overTheBudgetGroupsAreReportedAsSampled() throws Exception {
+        Path p = model(new float[] {1f, 1f}, -1);
+        try (ModelFile m = ModelFile.open(p)) {
+            assertThat(DuplicateTensors.find(m).getFirst().verified()).isTrue();
+            DuplicateTensors.Group g = DuplicateTensors.find(m, 1000).getFirst();
+            assertThat(g.verified()).isFalse();
+            assertThat(g.names()).hasSize(2);
+        }
+    }
+
+    @Test
     void differenceInTheMiddleIsNotADuplicate() throws Exception {
         Path p = model(new float[] {1f, 1f}, 2048);
         try (ModelFile m = ModelFile.open(p)) {
