@@ -56,9 +56,34 @@ public record ModelInspection(
         }
         byRole.values().removeIf(v -> v == 0);
         return new ModelInspection(model.format().id(), String.valueOf(model.path().getFileName()),
-                model.hyperparameters(), params, SizeClass.label(params), embedding, model.fileBytes(),
+                model.hyperparameters(), params, sizeClass(model, params), embedding, model.fileBytes(),
                 dataBytes, ts.size(), byType, byRole, byLayer, DuplicateTensors.find(model),
                 model.tokenizer(), summarize(model.metadata()), ts);
+    }
+
+    private static final java.util.regex.Pattern EXPERT_INDEX =
+            java.util.regex.Pattern.compile("\\.experts\\.(\\d+)\\.");
+
+    /**
+     * The size label; a mixture of experts is labelled COUNTxSIZE like GGUF's general.size_label.
+     * Expert tensors are GGUF's stacked {@code *_exps} tensors or Hugging Face's per-expert
+     * {@code .experts.N.} tensors; the count comes from {@code ARCH.expert_count} or the names.
+     */
+    static String sizeClass(ModelFile model, long params) {
+        long expertParams = 0;
+        java.util.Set<String> indices = new java.util.HashSet<>();
+        for (TensorInfo t : model.tensors()) {
+            java.util.regex.Matcher m = EXPERT_INDEX.matcher(t.name());
+            boolean perExpert = m.find();
+            if (perExpert) indices.add(m.group(1));
+            if (perExpert || t.name().contains("_exps.")) expertParams += t.parameters();
+        }
+        int experts = indices.size();
+        for (var e : model.metadata().entrySet()) {
+            if (e.getKey().endsWith(".expert_count") && e.getValue() instanceof Number n) experts = n.intValue();
+        }
+        if (experts <= 1 || expertParams == 0) return SizeClass.label(params);
+        return SizeClass.moeLabel(params - expertParams, expertParams / experts, experts);
     }
 
     public long nonEmbeddingParameters() { return parameters - embeddingParameters; }
