@@ -124,8 +124,7 @@ public final class QuantPlan {
      *                             allowRequantize)
      */
     public static QuantPlan of(List<TensorInfo> tensors, Model model, QuantPreset preset, QuantOptions options) {
-        List<TensorInfo> ordered = new ArrayList<>(tensors);
-        ordered.sort(LLAMA_ORDER);
+        List<TensorInfo> ordered = llamaOrder(tensors);
         State s = new State(model, preset, options);
         for (TensorInfo t : ordered) {
             if (category(t.name()) == Category.OUTPUT) s.tiedEmbeddings = false;
@@ -142,7 +141,19 @@ public final class QuantPlan {
 
     private static final Pattern BLOCK = Pattern.compile("^blk\\.(-?\\d+)\\.");
 
+    /** The tensors sorted by {@link #LLAMA_ORDER}, each block index parsed once. */
+    public static List<TensorInfo> llamaOrder(List<TensorInfo> tensors) {
+        record Keyed(int block, TensorInfo t) {}
+        List<Keyed> keyed = new ArrayList<>(tensors.size());
+        for (TensorInfo t : tensors) keyed.add(new Keyed(blockIndex(t.name()), t));
+        keyed.sort(Comparator.<Keyed>comparingInt(Keyed::block).thenComparing(k -> k.t().name()));
+        List<TensorInfo> out = new ArrayList<>(keyed.size());
+        for (Keyed k : keyed) out.add(k.t());
+        return out;
+    }
+
     static int blockIndex(String name) {
+        if (!name.startsWith("blk.")) return -1;
         Matcher m = BLOCK.matcher(name);
         if (!m.find()) return -1;
         try {

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API kernels for the hot types. Quantizers give the same bytes as the scalar ports
+ * Vector API kernels for the hot types (Q8_0, Q4_0 encode and decode; Q4_K, Q6_K decode). Quantizers give the same bytes as the scalar ports
  * (only exact operations are reordered: max, integer packing); dequantizers give the same
  * floats; dot products sum in lane order, so they differ from the scalar sum by rounding only.
  * NaN inputs are outside the byte-identity promise.
@@ -149,6 +149,126 @@ final class VectorQuants {
                     s = hi.fma(FloatVector.fromArray(F, x, xo + 16 + j), s);
                 }
                 acc = s.fma(FloatVector.broadcast(F, d), acc);
+            }
+            return acc.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** Q4_K: quantization by the scalar port; decoding and dot products in vectors. */
+    static final class Q4_K extends BlockQuantizer {
+        private final KQuants.Q4_K scalar = new KQuants.Q4_K();
+
+        Q4_K() { super(TensorType.Q4_K); }
+
+        @Override
+        void quantizeBlock(float[] x, int xo, byte[] y, int yo) { scalar.quantizeBlock(x, xo, y, yo); }
+
+        @Override
+        void dequantizeBlock(byte[] b, int bo, float[] y, int yo) {
+            float d = Half.getFloat(b, bo), min = Half.getFloat(b, bo + 2);
+            int q = bo + 16, out = yo;
+            for (int is = 0; is < 8; is += 2) {
+                float d1 = d * KQuantMath.scaleK4(is, b, bo + 4), m1 = min * KQuantMath.minK4(is, b, bo + 4);
+                float d2 = d * KQuantMath.scaleK4(is + 1, b, bo + 4), m2 = min * KQuantMath.minK4(is + 1, b, bo + 4);
+                for (int l = 0; l < 32; l += LANES) {
+                    IntVector v = loadBytesAsInts(b, q + l);
+                    ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).intoArray(y, out + l);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
+                            .mul(d2).sub(m2).intoArray(y, out + 32 + l);
+                }
+                q += 32;
+                out += 64;
+            }
+        }
+
+        @Override
+        public float dot(byte[] in, int inOff, float[] x, int xOff, int n) {
+            int nb = blocks(n);
+            FloatVector acc = FloatVector.zero(F);
+            for (int i = 0; i < nb; i++) {
+                int bo = inOff + i * 144, xo = xOff + i * 256, q = bo + 16;
+                float d = Half.getFloat(in, bo), min = Half.getFloat(in, bo + 2);
+                for (int is = 0; is < 8; is += 2) {
+                    float d1 = d * KQuantMath.scaleK4(is, in, bo + 4), m1 = min * KQuantMath.minK4(is, in, bo + 4);
+                    float d2 = d * KQuantMath.scaleK4(is + 1, in, bo + 4), m2 = min * KQuantMath.minK4(is + 1, in, bo + 4);
+                    for (int l = 0; l < 32; l += LANES) {
+                        IntVector v = loadBytesAsInts(in, q + l);
+                        FloatVector lo = ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1);
+                        FloatVector hi = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
+                                .mul(d2).sub(m2);
+                        acc = lo.fma(FloatVector.fromArray(F, x, xo + l), acc);
+                        acc = hi.fma(FloatVector.fromArray(F, x, xo + 32 + l), acc);
+                    }
+                    q += 32;
+                    xo += 64;
+                }
+            }
+            return acc.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /** Q6_K: quantization by the scalar port; decoding and dot products in vectors. */
+    static final class Q6_K extends BlockQuantizer {
+        private final KQuants.Q6_K scalar = new KQuants.Q6_K();
+
+        Q6_K() { super(TensorType.Q6_K); }
+
+        @Override
+        void quantizeBlock(float[] x, int xo, byte[] y, int yo) { scalar.quantizeBlock(x, xo, y, yo); }
+
+        /** The 4 decoded values groups (l, l+32, l+64, l+96) of lanes l..l+LANES of a 128-chunk. */
+        private static void decode(byte[] b, int ql, int qh, int l, IntVector[] q) {
+            IntVector lo = loadBytesAsInts(b, ql + l), lo2 = loadBytesAsInts(b, ql + 32 + l), h = loadBytesAsInts(b, qh + l);
+            q[0] = lo.and(0xF).or(h.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+            q[1] = lo2.and(0xF).or(h.lanewise(VectorOperators.LSHR, 2).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+            q[2] = lo.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 4).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+            q[3] = lo2.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 6).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+        }
+
+        @Override
+        void dequantizeBlock(byte[] b, int bo, float[] y, int yo) {
+            float d = Half.getFloat(b, bo + 208);
+            IntVector[] q = new IntVector[4];
+            int ql = bo, qh = bo + 128, sc = bo + 192, out = yo;
+            for (int n = 0; n < 256; n += 128) {
+                for (int l = 0; l < 32; l += LANES) {
+                    decode(b, ql, qh, l, q);
+                    for (int k = 0; k < 4; k++) {
+                        // ggml computes (d * scale) * q; lanes l..l+LANES share one scale (16 values each)
+                        float ds = d * b[sc + l / 16 + 2 * k];
+                        ((FloatVector) q[k].convertShape(VectorOperators.I2F, F, 0)).mul(ds).intoArray(y, out + l + 32 * k);
+                    }
+                }
+                out += 128;
+                ql += 64;
+                qh += 32;
+                sc += 8;
+            }
+        }
+
+        @Override
+        public float dot(byte[] in, int inOff, float[] x, int xOff, int n) {
+            int nb = blocks(n);
+            FloatVector acc = FloatVector.zero(F);
+            IntVector[] q = new IntVector[4];
+            for (int i = 0; i < nb; i++) {
+                int bo = inOff + i * 210, xo = xOff + i * 256;
+                float d = Half.getFloat(in, bo + 208);
+                int ql = bo, qh = bo + 128, sc = bo + 192;
+                for (int chunk = 0; chunk < 2; chunk++) {
+                    for (int l = 0; l < 32; l += LANES) {
+                        decode(in, ql, qh, l, q);
+                        for (int k = 0; k < 4; k++) {
+                            float ds = d * in[sc + l / 16 + 2 * k];
+                            FloatVector w = ((FloatVector) q[k].convertShape(VectorOperators.I2F, F, 0)).mul(ds);
+                            acc = w.fma(FloatVector.fromArray(F, x, xo + l + 32 * k), acc);
+                        }
+                    }
+                    xo += 128;
+                    ql += 64;
+                    qh += 32;
+                    sc += 8;
+                }
             }
             return acc.reduceLanes(VectorOperators.ADD);
         }

@@ -122,7 +122,7 @@ public record ModelInspection(
         List<Map<String, Object>> dups = new ArrayList<>();
         for (DuplicateTensors.Group g : duplicates) {
             dups.add(Map.of("tensors", g.names(), "saved_bytes", g.savedBytes(),
-                    "saved_parameters", g.savedParameters()));
+                    "saved_parameters", g.savedParameters(), "verified", g.verified()));
         }
         j.put("duplicates", dups);
         j.put("tokenizer", tokenizer.map(t -> {
@@ -194,7 +194,8 @@ public record ModelInspection(
         if (!duplicates.isEmpty()) {
             sb.append(String.format(Locale.ROOT, "%n  duplicated tensors (same bytes, counted once: %,d parameters, %s saved)%n",
                     uniqueParameters(), Bytes.human(duplicateBytes())));
-            for (DuplicateTensors.Group g : duplicates) sb.append("    ").append(String.join(" = ", g.names())).append('\n');
+            for (DuplicateTensors.Group g : duplicates) sb.append("    ").append(String.join(" = ", g.names()))
+                    .append(g.verified() ? "" : "  (sampled bytes equal; too large to compare in full)").append('\n');
         }
         if (withTensors) {
             sb.append(String.format(Locale.ROOT, "%n  %-44s %-8s %-22s %14s %12s%n", "tensor", "type", "shape", "parameters", "bytes"));

@@ -16,6 +16,12 @@ public final class TensorRoles {
     private static final Pattern LAYER =
             Pattern.compile("(?:^|[._/])(?:blk|layers|layer|h|block|blocks)[._/](\\d+)(?:[._/]|$)");
 
+    // Compiled once: classification runs for every tensor of every model opened.
+    private static final Pattern LN = Pattern.compile(".*(^|[._])ln\\d?([._]|$).*");
+    private static final Pattern W_QKVO = Pattern.compile("(.*[._])?w[qkvo]([._].*)?");
+    private static final Pattern W_123 = Pattern.compile("(.*[._])?w[123]([._].*)?");
+    private static final Pattern BERT_FFN_OUT = Pattern.compile(".*layer\\.\\d+\\.output\\.dense.*");
+
     public record Classification(TensorRole role, int layer) {}
 
     public static Classification classify(String name) {
@@ -35,7 +41,7 @@ public final class TensorRoles {
     private static TensorRole role(String n) {
         if (n.endsWith("_scale") || n.endsWith("_zero_point") || n.endsWith(".scales")
                 || n.endsWith("_quantized_scale") || n.endsWith("_zp")) return TensorRole.QUANT_PARAM;
-        if (n.contains("norm") || n.contains("ln_") || n.matches(".*(^|[._])ln\\d?([._]|$).*")
+        if (n.contains("norm") || n.contains("ln_") || LN.matcher(n).matches()
                 || n.contains("rms_")) return TensorRole.NORM;
         if (n.contains("embd") || n.contains("embed") || n.contains("wte") || n.contains("wpe")
                 || n.equals("token_embedding_table") || n.contains("position_embeddings")
@@ -43,13 +49,13 @@ public final class TensorRoles {
         if (n.startsWith("output.") || n.equals("output") || n.contains("lm_head") || n.equals("wcls")
                 || n.startsWith("classifier") || n.startsWith("pooler")) return TensorRole.OUTPUT;
         if (n.contains("attn") || n.contains("attention") || n.contains("q_proj") || n.contains("k_proj")
-                || n.contains("v_proj") || n.contains("o_proj") || n.matches("(.*[._])?w[qkvo]([._].*)?")
+                || n.contains("v_proj") || n.contains("o_proj") || W_QKVO.matcher(n).matches()
                 || n.contains("query") || n.contains(".key") || n.contains("value"))
             return TensorRole.ATTENTION;
         if (n.contains("ffn") || n.contains("mlp") || n.contains("gate_proj") || n.contains("up_proj")
                 || n.contains("down_proj") || n.contains("intermediate") || n.contains("feed_forward")
-                || n.matches("(.*[._])?w[123]([._].*)?") || n.contains("c_fc")
-                || n.matches(".*layer\\.\\d+\\.output\\.dense.*")) return TensorRole.FFN;
+                || W_123.matcher(n).matches() || n.contains("c_fc")
+                || BERT_FFN_OUT.matcher(n).matches()) return TensorRole.FFN;
         return TensorRole.OTHER;
     }
 }

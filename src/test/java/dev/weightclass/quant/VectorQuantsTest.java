@@ -40,12 +40,14 @@ class VectorQuantsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q8_0", "Q4_0"})
+    @EnumSource(names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void sameBytesSameFloats(TensorType type) {
         RowQuantizer scalar = Quantizers.scalar(type).orElseThrow();
         RowQuantizer vector = Quantizers.vector(type).orElseThrow();
-        for (int seed = 0; seed < 200; seed++) {
-            int n = 32 * (1 + seed % 40);
+        int trials = type.blockSize() == 256 ? 40 : 200;
+        for (int seed = 0; seed < trials; seed++) {
+            int qk = type.blockSize();
+            int n = qk * (1 + seed % (qk == 256 ? 5 : 40));
             float[] x = seed % 2 == 0 ? nastyRow(n, seed) : RoundTripTest.gaussian(n, seed);
             byte[] a = new byte[scalar.rowBytes(n)], b = new byte[a.length];
             scalar.quantize(x, 0, n, a, 0);

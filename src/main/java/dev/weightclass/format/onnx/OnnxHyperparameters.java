@@ -77,7 +77,9 @@ final class OnnxHyperparameters {
         if (headDim > 0) {
             for (TensorInfo t : ts) {
                 if (t.role() != TensorRole.ATTENTION || t.rank() != 2 || t.layer() != firstLayer || t.dim(0) != width) continue;
-                Set<String> tok = new HashSet<>(Arrays.asList(OnnxRoles.baseName(t.name()).toLowerCase(Locale.ROOT).split("[^a-z0-9]+")));
+                Set<String> tok = tokens(OnnxRoles.baseName(t.name()));
+                // Exporters name the weight onnx::MatMul_N; the node says /model/layers.0/self_attn/k_proj/MatMul.
+                for (Onnx.NodeProto n : OnnxRoles.users(t.name(), g)) tok.addAll(tokens(n.getName()));
                 if (tok.contains("k") || tok.contains("key") || tok.contains("wk") || tok.contains("k_proj")) {
                     kvHeads = (int) (t.dim(1) / headDim);
                     break;
@@ -107,6 +109,10 @@ final class OnnxHyperparameters {
         else tied = null;
 
         return new Hyperparameters(arch, layers, width, heads, kvHeads, headDim, ffn, vocab, context, tied).normalized();
+    }
+
+    private static Set<String> tokens(String name) {
+        return new HashSet<>(Arrays.asList(name.toLowerCase(Locale.ROOT).split("[^a-z0-9]+")));
     }
 
     private static boolean hasOutputProjection(List<TensorInfo> ts, int vocab) {

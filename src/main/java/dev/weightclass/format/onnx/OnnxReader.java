@@ -49,6 +49,7 @@ public final class OnnxReader implements ModelReader {
             OnnxScan scan = OnnxScan.read(file, main.segment());
             List<Path> files = new ArrayList<>(List.of(file));
             List<OnnxTensor> inits = resolveExternal(file, scan.initializers(), files, mapped);
+            inits = PackedWeights.logicalView(inits, scan.graph());
 
             Map<String, OnnxTensor> byName = new HashMap<>();
             for (OnnxTensor t : inits) {

@@ -77,8 +77,46 @@ public final class SafetensorsFile implements ModelFile {
         this.config = HfConfig.beside(path);
         config.ifPresent(c -> meta.putIfAbsent("config.model_type", c.modelType()));
         this.metadata = Collections.unmodifiableMap(meta);
-        this.hyperparameters = TensorShapes.hyperparameters(config.map(HfConfig::hyperparameters), tensors);
+        Hyperparameters h = TensorShapes.hyperparameters(config.map(HfConfig::hyperparameters), tensors);
+        if (config.isEmpty() && adapterConfig(path, meta)) {
+            h = new Hyperparameters("lora", h.layers(), h.embeddingWidth(), h.heads(), h.kvHeads(), h.headDim(),
+                    h.ffnWidth(), h.vocabSize(), h.contextLength(), h.tiedEmbeddings());
+        }
+        this.hyperparameters = h;
         this.tokenizer = TokenizerJson.besides(path);
+    }
+
+    /**
+     * A PEFT adapter's {@code adapter_config.json} beside the file: its type, rank, alpha, targets
+     * and base model go into the metadata ({@code adapter.*}). False when there is none.
+     */
+    private static boolean adapterConfig(Path model, Map<String, Object> meta) throws IOException {
+        Path dir = model.toAbsolutePath().getParent();
+        Path p = dir == null ? null : dir.resolve("adapter_config.json");
+        if (p == null || !Files.isRegularFile(p) || Files.size(p) > MAX_INDEX_BYTES) return false;
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readAllBytes(p));
+        } catch (JsonProcessingException e) {
+            long at = e.getLocation() == null ? -1 : e.getLocation().getByteOffset();
+            throw new FormatException(p, null, at, "invalid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) return false;
+        String[][] keys = {{"peft_type", "type"}, {"r", "r"}, {"lora_alpha", "lora_alpha"},
+                {"base_model_name_or_path", "base_model"}, {"fan_in_fan_out", "fan_in_fan_out"}};
+        for (String[] k : keys) {
+            JsonNode v = root.get(k[0]);
+            if (v == null || v.isNull()) continue;
+            meta.put("adapter." + k[1], v.isIntegralNumber() ? (Object) v.asLong()
+                    : v.isBoolean() ? (Object) v.asBoolean() : v.asText());
+        }
+        JsonNode targets = root.get("target_modules");
+        if (targets != null && targets.isArray()) {
+            List<String> t = new ArrayList<>();
+            targets.forEach(x -> t.add(x.asText()));
+            meta.put("adapter.target_modules", List.copyOf(t));
+        }
+        return true;
     }
 
     /** Opens a {@code .safetensors} file or a {@code .safetensors.index.json} and all its shards. */

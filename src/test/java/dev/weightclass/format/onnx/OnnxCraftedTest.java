@@ -112,6 +112,102 @@ class OnnxCraftedTest {
         return m.data(t).toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
     }
 
+    static Onnx.AttributeProto intAttr(String name, long v) {
+        return Onnx.AttributeProto.newBuilder().setName(name).setType(Onnx.AttributeProto.AttributeType.INT).setI(v).build();
+    }
+
+    @Test
+    void fourBitMatMulNBitsWeightsCountTheirLogicalElements() throws IOException {
+        // B packs a [N=8, K=64] 4-bit matrix as uint8 [8, 2 blocks, 16 bytes]; 16 scales, 8 zero-point bytes.
+        Onnx.GraphProto g = Onnx.GraphProto.newBuilder()
+                .addNode(Onnx.NodeProto.newBuilder().setOpType("MatMulNBits").setDomain("com.microsoft")
+                        .addInput("x").addInput("B").addInput("B_scales").addInput("B_zp").addOutput("y")
+                        .addAttribute(intAttr("K", 64)).addAttribute(intAttr("N", 8))
+                        .addAttribute(intAttr("bits", 4)).addAttribute(intAttr("block_size", 32)))
+                .addInitializer(Onnx.TensorProto.newBuilder().setName("B").setDataType(OnnxTypes.UINT8)
+                        .addDims(8).addDims(2).addDims(16).setRawData(ByteString.copyFrom(new byte[256])))
+                .addInitializer(Onnx.TensorProto.newBuilder().setName("B_scales").setDataType(OnnxTypes.FLOAT)
+                        .addDims(16).setRawData(ByteString.copyFrom(new byte[64])))
+                .addInitializer(Onnx.TensorProto.newBuilder().setName("B_zp").setDataType(OnnxTypes.UINT8)
+                        .addDims(8).setRawData(ByteString.copyFrom(new byte[8])))
+                .addInput(Onnx.ValueInfoProto.newBuilder().setName("x"))
+                .addOutput(Onnx.ValueInfoProto.newBuilder().setName("y")).build();
+        Path p = write("m.onnx", Onnx.ModelProto.newBuilder().setIrVersion(9).setGraph(g).build());
+        try (ModelFile m = ModelFile.open(p)) {
+            TensorInfo b = m.tensor("B").orElseThrow();
+            assertThat(b.shape()).containsExactly(8, 64);
+            assertThat(b.type()).isEqualTo(TensorType.U4);
+            assertThat(b.byteSize()).isEqualTo(256);
+            assertThat(m.data(b).byteSize()).isEqualTo(256);
+            assertThat(m.tensor("B_scales").orElseThrow().role()).isEqualTo(dev.weightclass.tensor.TensorRole.QUANT_PARAM);
+            assertThat(m.tensor("B_zp").orElseThrow().role()).isEqualTo(dev.weightclass.tensor.TensorRole.QUANT_PARAM);
+            assertThat(ModelInspection.of(m).parameters()).isEqualTo(8 * 64);
+        }
+    }
+
+    static Onnx.TensorProto.Builder zeros(String name, long... dims) {
+        long n = 1;
+        for (long d : dims) n *= d;
+        Onnx.TensorProto.Builder t = Onnx.TensorProto.newBuilder().setName(name).setDataType(OnnxTypes.FLOAT);
+        for (long d : dims) t.addDims(d);
+        // Distinct values so no two tensors look like copies of each other.
+        ByteBuffer b = ByteBuffer.allocate((int) (4 * n)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) b.putFloat(name.hashCode() * 1e-9f + i * 1e-3f);
+        return t.setRawData(ByteString.copyFrom(b.array()));
+    }
+
+    static Onnx.NodeProto.Builder node(String op, String name, String out, String... in) {
+        return Onnx.NodeProto.newBuilder().setOpType(op).setName(name).addOutput(out).addAllInput(Arrays.asList(in));
+    }
+
+    @Test
+    void exporterNamedWeightsArePlacedByTheirNodesAndGroupedQueryAttentionIsSeen() throws IOException {
+        // One llama block as torch exports it: weights named onnx::MatMul_N, meaning in node names.
+        // width 16, 4 heads of 4, 2 KV heads, gated FFN of 32, vocabulary 50, untied classifier.
+        String l = "/model/layers.0/";
+        Onnx.GraphProto g = Onnx.GraphProto.newBuilder()
+                .addNode(node("Gather", "/model/embed_tokens/Gather", "x0", "model.embed_tokens.weight", "input_ids"))
+                .addNode(node("Mul", l + "input_layernorm/Mul", "x1", "x0", "model.layers.0.input_layernorm.weight"))
+                .addNode(node("MatMul", l + "self_attn/q_proj/MatMul", "q", "x1", "onnx::MatMul_1"))
+                .addNode(node("MatMul", l + "self_attn/k_proj/MatMul", "k", "x1", "onnx::MatMul_2"))
+                .addNode(node("MatMul", l + "self_attn/v_proj/MatMul", "v", "x1", "onnx::MatMul_3"))
+                .addNode(node("MatMul", l + "self_attn/MatMul", "s", "q", "k"))
+                .addNode(node("Div", l + "self_attn/Div", "s2", "s", "/Constant_output_0"))
+                .addNode(node("Softmax", l + "self_attn/Softmax", "p", "s2"))
+                .addNode(node("MatMul", l + "self_attn/MatMul_1", "a", "p", "v"))
+                .addNode(node("MatMul", l + "self_attn/o_proj/MatMul", "o", "a", "onnx::MatMul_4"))
+                .addNode(node("MatMul", l + "mlp/gate_proj/MatMul", "g", "o", "onnx::MatMul_5"))
+                .addNode(node("MatMul", l + "mlp/up_proj/MatMul", "u", "o", "onnx::MatMul_6"))
+                .addNode(node("MatMul", l + "mlp/down_proj/MatMul", "d", "g", "onnx::MatMul_7"))
+                .addNode(node("MatMul", "/lm_head/MatMul", "logits", "d", "onnx::MatMul_8"))
+                .addNode(node("Constant", "/Constant", "/Constant_output_0").addAttribute(Onnx.AttributeProto.newBuilder()
+                        .setName("value").setType(Onnx.AttributeProto.AttributeType.TENSOR)
+                        .setT(Onnx.TensorProto.newBuilder().setDataType(OnnxTypes.FLOAT).addFloatData(2.0f))))
+                .addInitializer(zeros("model.embed_tokens.weight", 50, 16))
+                .addInitializer(zeros("model.layers.0.input_layernorm.weight", 16))
+                .addInitializer(zeros("onnx::MatMul_1", 16, 16))
+                .addInitializer(zeros("onnx::MatMul_2", 16, 8))
+                .addInitializer(zeros("onnx::MatMul_3", 16, 8))
+                .addInitializer(zeros("onnx::MatMul_4", 16, 16))
+                .addInitializer(zeros("onnx::MatMul_5", 16, 32))
+                .addInitializer(zeros("onnx::MatMul_6", 16, 32))
+                .addInitializer(zeros("onnx::MatMul_7", 32, 16))
+                .addInitializer(zeros("onnx::MatMul_8", 16, 50))
+                .addInput(Onnx.ValueInfoProto.newBuilder().setName("input_ids"))
+                .addOutput(Onnx.ValueInfoProto.newBuilder().setName("logits")).build();
+        Path p = write("m.onnx", Onnx.ModelProto.newBuilder().setIrVersion(8).setGraph(g).build());
+        try (ModelFile m = ModelFile.open(p)) {
+            assertThat(m.hyperparameters()).isEqualTo(
+                    new dev.weightclass.format.Hyperparameters("llama", 1, 16, 4, 2, 4, 32, 50, 0, false));
+            assertThat(m.tensor("onnx::MatMul_2").orElseThrow().role()).isEqualTo(dev.weightclass.tensor.TensorRole.ATTENTION);
+            assertThat(m.tensor("onnx::MatMul_2").orElseThrow().layer()).isZero();
+            assertThat(m.tensor("onnx::MatMul_7").orElseThrow().role()).isEqualTo(dev.weightclass.tensor.TensorRole.FFN);
+            assertThat(m.tensor("onnx::MatMul_8").orElseThrow().role()).isEqualTo(dev.weightclass.tensor.TensorRole.OUTPUT);
+            assertThat(ModelInspection.of(m).parameters())
+                    .isEqualTo(50 * 16 + 16 + 16 * 16 * 2 + 16 * 8 * 2 + 16 * 32 * 3 + 16 * 50);
+        }
+    }
+
     @Test
     void externalPathOutsideTheFolderIsRefused() throws IOException {
         Path inner = Files.createDirectories(dir.resolve("inner"));

@@ -84,6 +84,12 @@ class SafetensorsReaderTest {
             assertThat(m.tensors().stream().filter(t -> t.name().contains("lora_A"))).hasSize(36)
                     .allMatch(t -> t.dim(0) == 8);
             assertThat(m.hyperparameters().layers()).isEqualTo(12);
+            // adapter_config.json beside it: r=8, alpha 32, GPT-2 Conv1D layout
+            assertThat(m.hyperparameters().architecture()).isEqualTo("lora");
+            assertThat(m.metadata()).containsEntry("adapter.type", "LORA").containsEntry("adapter.r", 8L)
+                    .containsEntry("adapter.lora_alpha", 32L).containsEntry("adapter.base_model", "gpt2")
+                    .containsEntry("adapter.fan_in_fan_out", true)
+                    .containsEntry("adapter.target_modules", java.util.List.of("c_attn", "c_proj"));
         }
     }
 }
