@@ -9,7 +9,7 @@ import dev.weightclass.fit.LoadedModel;
 import dev.weightclass.fit.MemoryChart;
 import dev.weightclass.fit.ModelVariants;
 import dev.weightclass.fit.RunConfig;
-import dev.weightclass.fit.Runtime;
+import dev.weightclass.fit.InferenceRuntime;
 import dev.weightclass.size.Bytes;
 import dev.weightclass.tensor.TensorType;
 import picocli.CommandLine.Command;
@@ -99,8 +99,8 @@ final class FitCommand implements Callable<Integer> {
         }
         if (model == null) throw new WeightclassException("missing MODEL (a file, a config.json or a catalog name)");
         List<Device> devices = devices(catalog, deviceNames, allDevices, ramGib, vramGib, bandwidth);
-        LoadedModel m = ModelVariants.only(ModelVariants.load(model), variantTypes);
-        Runtime rt = Runtime.parse(runtime);
+        InferenceRuntime rt = InferenceRuntime.parse(runtime);
+        LoadedModel m = ModelVariants.only(ModelVariants.forRuntime(ModelVariants.load(model), rt), variantTypes);
         int trained = m.variants().getFirst().hyperparameters().contextLength();
         int context = ctx != null ? ctx : (trained > 0 ? Math.min(4096, trained) : 4096);
         TensorType kv = TensorType.fromName(kvType)

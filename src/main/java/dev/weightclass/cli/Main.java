@@ -27,6 +27,7 @@ import java.nio.file.NoSuchFileException;
                 TokenizeCommand.class,
                 SizeCommand.class,
                 FitCommand.class,
+                PickCommand.class,
                 DemoCommand.class,
                 QuantizeCommand.class,
                 RunCommand.class,

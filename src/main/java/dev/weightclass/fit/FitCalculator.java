@@ -15,20 +15,20 @@ public final class FitCalculator {
     /** Largest context tried when the model does not state its trained context. */
     public static final int MAX_CONTEXT = 131072;
 
-    private final Runtime runtime;
+    private final InferenceRuntime runtime;
     private final RunConfig run;
     private final double networkBitsPerSecond;
 
     /**
      * @param networkBitsPerSecond download speed used for the download time
      */
-    public FitCalculator(Runtime runtime, RunConfig run, double networkBitsPerSecond) {
+    public FitCalculator(InferenceRuntime runtime, RunConfig run, double networkBitsPerSecond) {
         this.runtime = runtime;
         this.run = run;
         this.networkBitsPerSecond = networkBitsPerSecond;
     }
 
-    public Runtime runtime() { return runtime; }
+    public InferenceRuntime runtime() { return runtime; }
 
     public RunConfig run() { return run; }
 
@@ -44,7 +44,7 @@ public final class FitCalculator {
                 KvCacheModel.microBatch(cfg));
         double download = networkBitsPerSecond > 0 ? v.fileBytes() * 8.0 / networkBitsPerSecond : Double.NaN;
 
-        if (runtime != Runtime.WEBGPU) {
+        if (runtime != InferenceRuntime.WEBGPU) {
             long budget = d.nativeBudget();
             boolean appLimited = d.appLimitBytes() > 0 && d.appLimitBytes() < d.ramBytes() - d.osReservedBytes();
             Limit limit = appLimited ? Limit.APP_LIMIT : Limit.RAM;

@@ -49,8 +49,8 @@ public record FitReport(String model, long parameters, AttentionWindow window, F
         j.put("parameters", parameters);
         j.put("runtime", calculator.runtime().label());
         j.put("context_length", run.contextLength());
-        j.put("kv_type", calculator.runtime() == Runtime.WEBGPU ? "F16" : run.kvType().name());
-        if (calculator.runtime() == Runtime.LLAMA_CPP) j.put("mmap", run.mmap());
+        j.put("kv_type", calculator.runtime() == InferenceRuntime.WEBGPU ? "F16" : run.kvType().name());
+        if (calculator.runtime() == InferenceRuntime.LLAMA_CPP) j.put("mmap", run.mmap());
         if (window.window() > 0) j.put("sliding_window", window.window());
         List<Map<String, Object>> ds = new ArrayList<>();
         for (Device d : devices) ds.add(deviceJson(d));
@@ -134,7 +134,7 @@ public record FitReport(String model, long parameters, AttentionWindow window, F
         StringBuilder sb = new StringBuilder();
         sb.append(model).append(String.format(Locale.ROOT, " (%,d parameters)", parameters)).append('\n');
         sb.append("runtime ").append(calculator.runtime().label()).append(", context ").append(run.contextLength());
-        if (calculator.runtime() == Runtime.LLAMA_CPP) {
+        if (calculator.runtime() == InferenceRuntime.LLAMA_CPP) {
             sb.append(", ").append(run.kvType()).append(" KV cache, ").append(run.mmap() ? "mmap" : "no mmap");
         }
         if (window.window() > 0) sb.append(", sliding window ").append(window.window());
@@ -163,20 +163,23 @@ public record FitReport(String model, long parameters, AttentionWindow window, F
         sb.append("\nDevices\n");
         for (int i = 0; i < devices.size(); i++) {
             Device d = devices.get(i);
-            long budget = calculator.runtime() == Runtime.WEBGPU ? d.webGpuBudget() : d.nativeBudget();
+            long budget = calculator.runtime() == InferenceRuntime.WEBGPU ? d.webGpuBudget() : d.nativeBudget();
             sb.append(String.format(Locale.ROOT, "  %-14s %s: %s usable for %s", heads.get(i), d.name(),
                     Bytes.human(budget), calculator.runtime().label()));
-            if (calculator.runtime() == Runtime.WEBGPU) {
+            if (calculator.runtime() == InferenceRuntime.WEBGPU) {
                 sb.append(d.webgpu() == null ? ", no WebGPU" : ", binding limit " + Bytes.human(d.webgpu().maxStorageBufferBindingSize()));
             }
             sb.append('\n');
         }
         sb.append("\nRecommendation per device (highest-quality variant that fits, largest context that still fits)\n");
         for (Recommendation r : recommendations) sb.append("  ").append(r.text()).append('\n');
-        if (!variants.isEmpty() && !devices.isEmpty()) {
-            ModelVariant v = variants.getFirst();
-            sb.append("\nMemory of ").append(v.type()).append(" (").append(calculator.runtime().label()).append(")\n");
-            for (MemoryPart p : result(v, devices.getFirst()).memory().parts()) {
+        FitResult shown = recommendations.isEmpty() || recommendations.getFirst().best() == null
+                ? (results.isEmpty() ? null : results.getFirst()) : recommendations.getFirst().best();
+        if (shown != null) {
+            sb.append("\nMemory of ").append(shown.variant().type()).append(" on ").append(shown.device().name())
+                    .append(String.format(Locale.ROOT, " (%s; peak %s, required %s)%n", calculator.runtime().label(),
+                            Bytes.human(shown.memory().total()), Bytes.human(shown.memory().required())));
+            for (MemoryPart p : shown.memory().parts()) {
                 sb.append(String.format(Locale.ROOT, "  %-18s %10s  %s%n", p.name(), Bytes.human(p.bytes()), p.note()));
             }
         }

@@ -15,7 +15,7 @@ package dev.weightclass.fit;
  * @param speed           throughput estimate
  * @param downloadSeconds download time at the given network speed
  */
-public record FitResult(Device device, ModelVariant variant, Runtime runtime, RunConfig run, MemoryEstimate memory,
+public record FitResult(Device device, ModelVariant variant, InferenceRuntime runtime, RunConfig run, MemoryEstimate memory,
                         long budget, boolean fits, Limit binding, String reason, SpeedEstimate speed,
                         double downloadSeconds) {
 

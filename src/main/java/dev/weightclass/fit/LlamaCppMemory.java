@@ -62,7 +62,7 @@ public final class LlamaCppMemory implements MemoryModel {
                 "worst-case graph at n_ubatch " + KvCacheModel.microBatch(run)));
         parts.add(new MemoryPart("output buffer", output, "logits, n_vocab x 4 B"));
         parts.add(new MemoryPart("overhead", overhead, "process, threads, tokenizer"));
-        return new MemoryEstimate(Runtime.LLAMA_CPP, parts, kv);
+        return new MemoryEstimate(InferenceRuntime.LLAMA_CPP, parts, kv);
     }
 
     static String kvNote(KvCacheSize kv) {

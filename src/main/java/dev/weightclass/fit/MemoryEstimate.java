@@ -10,7 +10,7 @@ import java.util.List;
  * @param parts   the parts, largest concern first
  * @param kvCache the KV cache (also one of the parts)
  */
-public record MemoryEstimate(Runtime runtime, List<MemoryPart> parts, KvCacheSize kvCache) {
+public record MemoryEstimate(InferenceRuntime runtime, List<MemoryPart> parts, KvCacheSize kvCache) {
 
     public MemoryEstimate {
         parts = List.copyOf(parts);

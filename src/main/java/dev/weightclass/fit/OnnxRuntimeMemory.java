@@ -33,7 +33,7 @@ public final class OnnxRuntimeMemory implements MemoryModel {
         long peak = 4 * (p * hp.vocabSize() + (long) hp.heads() * p * run.contextLength()
                 + 4 * p * hp.embeddingWidth() + 2 * p * Math.max(hp.ffnWidth(), 0));
         long arena = Long.highestOneBit(Math.max(1, peak - 1)) << 1;
-        return new MemoryEstimate(Runtime.ONNXRUNTIME, List.of(
+        return new MemoryEstimate(InferenceRuntime.ONNXRUNTIME, List.of(
                 new MemoryPart("weights", v.weightBytes(), "initializers"),
                 new MemoryPart("kv cache", 2 * kv.bytes(), kvType + " past + present, " + kv.cells() + " tokens"),
                 new MemoryPart("arena", arena, "activations of a " + p + "-token prompt chunk, next power of two"),

@@ -30,10 +30,10 @@ public final class SpeedModel {
     public static final Efficiency LLAMA_CPP_CPU = new Efficiency(0.55, 0.70);
     /** WebLLM reaches roughly half of native decode speed and a small share of shader peak on prefill. */
     public static final Efficiency WEBGPU = new Efficiency(0.45, 0.25);
-    /** ONNX Runtime CPU: MLAS GEMMs, no fused quantized decode kernels for most types. */
+    /** ONNX InferenceRuntime CPU: MLAS GEMMs, no fused quantized decode kernels for most types. */
     public static final Efficiency ONNXRUNTIME_CPU = new Efficiency(0.45, 0.50);
 
-    public static Efficiency efficiency(Runtime r) {
+    public static Efficiency efficiency(InferenceRuntime r) {
         return switch (r) {
             case LLAMA_CPP -> LLAMA_CPP_CPU;
             case WEBGPU -> WEBGPU;
@@ -46,10 +46,10 @@ public final class SpeedModel {
      * @param position tokens already in the cache on average while decoding
      * @param ubatch   prompt tokens processed per pass
      */
-    public static SpeedEstimate estimate(ModelVariant v, Device d, Runtime r, KvCacheSize kv, long position,
+    public static SpeedEstimate estimate(ModelVariant v, Device d, InferenceRuntime r, KvCacheSize kv, long position,
                                          long ubatch) {
         Efficiency e = efficiency(r);
-        boolean gpu = r == Runtime.WEBGPU;
+        boolean gpu = r == InferenceRuntime.WEBGPU;
         double bandwidth = (gpu ? d.gpuBandwidth() : d.memoryBandwidth()) * 1e9;
         double flops = gpu ? d.gpuFp16Tflops() * 1e12 : d.cpuGflops() * 1e9;
 

@@ -26,9 +26,9 @@ public final class WebGpuMemory implements MemoryModel {
         KvCacheModel.requireShapes(hp);
         KvCacheSize kv = KvCacheModel.webGpu(hp, window, run);
         long activations = activations(hp, run);
-        return new MemoryEstimate(Runtime.WEBGPU, List.of(
+        return new MemoryEstimate(InferenceRuntime.WEBGPU, List.of(
                 new MemoryPart("weights", v.weightBytes(), "one GPU buffer per tensor; largest "
-                        + v.largestTensorBytes() + " B"),
+                        + dev.weightclass.size.Bytes.human(v.largestTensorBytes())),
                 new MemoryPart("kv cache", kv.bytes(), LlamaCppMemory.kvNote(kv)),
                 new MemoryPart("activations", activations,
                         "prefill chunk of " + Math.min(run.contextLength(), run.prefillChunk()) + " tokens"),

@@ -38,7 +38,7 @@ public enum OnnxTargets {
     public record Weight(Kind kind, long elements, long out, long in, long bytes) {
 
         /** A weight of a checkpoint or GGUF file: linear weights are [out, in]. */
-        static Weight ofTorchLayout(TensorInfo t) {
+        public static Weight ofTorchLayout(TensorInfo t) {
             long n = t.elements();
             if (!floating(t.type())) return new Weight(Kind.NOT_FLOAT, n, 0, 0, t.byteSize());
             if (t.rank() == 2 && isEmbeddingName(t.name())) return new Weight(Kind.EMBEDDING, n, 0, 0, t.byteSize());
@@ -157,7 +157,7 @@ public enum OnnxTargets {
     }
 
     /** The weights an ONNX export of the base network stores: a BERT pooler is not part of it. */
-    static List<TensorInfo> exported(ModelSpec spec) {
+    public static List<TensorInfo> exported(ModelSpec spec) {
         List<TensorInfo> out = new ArrayList<>();
         for (TensorInfo t : spec.weights()) if (!t.name().startsWith("pooler.")) out.add(t);
         return out;

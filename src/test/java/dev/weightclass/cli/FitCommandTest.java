@@ -36,7 +36,10 @@ class FitCommandTest {
         assertThat(j.get("parameters").asLong()).isPositive();
         assertThat(j.get("devices")).hasSize(2);
         JsonNode results = j.get("results");
-        assertThat(results).hasSize(2);
+        // the file itself; llama-quantize refuses to requantize it, so no other preset
+        assertThat(results.get(0).get("variant").asText()).isEqualTo("Q4_K_M");
+        assertThat(results.get(0).get("file_bytes").asLong()).isEqualTo(Files.size(model));
+        assertThat(results.size()).isEqualTo(2);
         for (JsonNode res : results) {
             assertThat(res.get("fits").asBoolean()).isTrue();
             assertThat(res.get("headroom_bytes").asLong()).isPositive();
@@ -109,5 +112,60 @@ class FitCommandTest {
         Run r = run("fit", "--list-devices");
         assertThat(r.code).isZero();
         assertThat(r.out.lines().count()).isGreaterThan(15);
+    }
+
+    @Test
+    void catalogNameGivesEveryGgufPresetForLlamaCpp() throws Exception {
+        Run r = run("fit", "TinyLlama-1.1B", "--device", "Galaxy A15", "--device", "MacBook Air M2", "--ctx", "2048", "--json");
+        assertThat(r.code).as(r.err).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out);
+        JsonNode results = j.get("results");
+        assertThat(results.size()).isEqualTo(19 * 2);
+        for (JsonNode x : results) assertThat(x.get("format").asText()).isEqualTo("gguf");
+        // the Q4_0 preset's KV cache is llama.cpp's 44 MiB at 2048
+        for (JsonNode x : results) {
+            for (JsonNode p : x.get("memory").get("parts")) {
+                if (p.get("name").asText().equals("kv cache")) assertThat(p.get("bytes").asLong()).isEqualTo(44L << 20);
+            }
+        }
+        JsonNode recs = j.get("recommendations");
+        assertThat(recs.get(0).get("variant").asText()).isEqualTo("Q8_0");   // 1.8 GiB usable on the A15
+        assertThat(recs.get(1).get("variant").asText()).isEqualTo("F16");    // plenty on the M2
+        assertThat(recs.get(1).get("max_context_length").asInt()).isEqualTo(2048);
+
+        Run onnx = run("fit", "TinyLlama-1.1B", "--device", "M2", "--runtime", "onnxruntime", "--json");
+        JsonNode o = new ObjectMapper().readTree(onnx.out).get("results");
+        assertThat(o.size()).isEqualTo(4);
+        for (JsonNode x : o) assertThat(x.get("format").asText()).isEqualTo("onnx");
+    }
+
+    @Test
+    void unquantizedGgufGetsEveryPresetPlannedFromItsOwnTensors() throws Exception {
+        Run r = run("fit", SharedData.golden("synth-a-f16.gguf").toString(), "--device", "Pixel 8", "--json");
+        assertThat(r.code).as(r.err).isZero();
+        JsonNode results = new ObjectMapper().readTree(r.out).get("results");
+        assertThat(results.get(0).get("variant").asText()).isEqualTo("F16");
+        assertThat(results.size()).isEqualTo(19);
+        for (JsonNode x : results) {
+            if (x.get("variant").asText().equals("Q4_K_M")) {
+                // llama-quantize's real file for this preset
+                assertThat(x.get("file_bytes").asLong()).isEqualTo(Files.size(SharedData.golden("synth-a.Q4_K_M.gguf")));
+            }
+        }
+    }
+
+    @Test
+    void configJsonInput(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, """
+                {"model_type": "llama", "hidden_size": 2048, "num_hidden_layers": 22, "num_attention_heads": 32,
+                 "num_key_value_heads": 4, "intermediate_size": 5632, "vocab_size": 32000,
+                 "max_position_embeddings": 2048, "tie_word_embeddings": false}
+                """);
+        Run r = run("fit", config.toString(), "--device", "Pixel 8", "--variant", "Q4_K_M", "--json");
+        assertThat(r.code).as(r.err).isZero();
+        JsonNode x = new ObjectMapper().readTree(r.out).get("results").get(0);
+        assertThat(x.get("variant").asText()).isEqualTo("Q4_K_M");
+        assertThat(x.get("fits").asBoolean()).isTrue();
     }
 }

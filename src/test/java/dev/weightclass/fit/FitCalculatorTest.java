@@ -14,7 +14,7 @@ class FitCalculatorTest {
 
     static final DeviceCatalog CATALOG = DeviceCatalog.builtIn();
 
-    static FitCalculator calc(Runtime r, int ctx) {
+    static FitCalculator calc(InferenceRuntime r, int ctx) {
         return new FitCalculator(r, RunConfig.defaults(ctx), 50e6);
     }
 
@@ -22,20 +22,20 @@ class FitCalculatorTest {
     void sevenBillionQ4KMDoesNotFitAFourGigabytePhoneButFitsA16GbM2() {
         ModelVariant v = LlamaShapes.q4km(LlamaShapes.LLAMA2_7B);
         assertThat(v.weightBytes()).isBetween(3_800_000_000L, 4_100_000_000L);   // ~4.08 GB file published
-        FitResult phone = calc(Runtime.LLAMA_CPP, 2048).fit(v, CATALOG.find("Galaxy A15"), AttentionWindow.NONE);
+        FitResult phone = calc(InferenceRuntime.LLAMA_CPP, 2048).fit(v, CATALOG.find("Galaxy A15"), AttentionWindow.NONE);
         assertThat(phone.fits()).isFalse();
         assertThat(phone.binding()).isEqualTo(Limit.RAM);
         assertThat(phone.headroom()).isNegative();
-        FitResult mac = calc(Runtime.LLAMA_CPP, 2048).fit(v, CATALOG.find("MacBook Air M2"), AttentionWindow.NONE);
+        FitResult mac = calc(InferenceRuntime.LLAMA_CPP, 2048).fit(v, CATALOG.find("MacBook Air M2"), AttentionWindow.NONE);
         assertThat(mac.fits()).isTrue();
         assertThat(mac.headroom()).isPositive();
         // bandwidth bound: 100 GB/s x 0.55 / ~3.9 GB per token
         assertThat(mac.speed().decodeTokensPerSecond()).isBetween(10.0, 20.0);
-        FitResult web = calc(Runtime.WEBGPU, 2048).fit(v, CATALOG.find("MacBook Air M2"), AttentionWindow.NONE);
+        FitResult web = calc(InferenceRuntime.WEBGPU, 2048).fit(v, CATALOG.find("MacBook Air M2"), AttentionWindow.NONE);
         assertThat(web.fits()).isTrue();
-        FitResult iphone = calc(Runtime.LLAMA_CPP, 2048).fit(v, CATALOG.find("iPhone 15 Pro"), AttentionWindow.NONE);
+        FitResult iphone = calc(InferenceRuntime.LLAMA_CPP, 2048).fit(v, CATALOG.find("iPhone 15 Pro"), AttentionWindow.NONE);
         assertThat(iphone.fits()).isTrue();
-        assertThat(calc(Runtime.LLAMA_CPP, 2048).fit(v, CATALOG.find("iPhone 13"), AttentionWindow.NONE).binding())
+        assertThat(calc(InferenceRuntime.LLAMA_CPP, 2048).fit(v, CATALOG.find("iPhone 13"), AttentionWindow.NONE).binding())
                 .isEqualTo(Limit.APP_LIMIT);
     }
 
@@ -47,12 +47,12 @@ class FitCalculatorTest {
         Device s24 = CATALOG.find("S24 Ultra");
         assertThat(v.largestTensorBytes()).isGreaterThan(s24.webgpu().maxStorageBufferBindingSize())
                 .isLessThan(s24.webgpu().maxBufferSize());
-        FitResult r = calc(Runtime.WEBGPU, 2048).fit(v, s24, AttentionWindow.NONE);
+        FitResult r = calc(InferenceRuntime.WEBGPU, 2048).fit(v, s24, AttentionWindow.NONE);
         assertThat(r.fits()).isFalse();
         assertThat(r.binding()).isEqualTo(Limit.TENSOR_BINDING);
         assertThat(r.reason()).contains("token_embd.weight").contains("maxStorageBufferBindingSize");
         // A 4 GiB binding (Chrome on Apple silicon) takes it
-        FitResult mac = calc(Runtime.WEBGPU, 2048).fit(v, CATALOG.find("M3 Max"), AttentionWindow.NONE);
+        FitResult mac = calc(InferenceRuntime.WEBGPU, 2048).fit(v, CATALOG.find("M3 Max"), AttentionWindow.NONE);
         assertThat(mac.binding()).isNotEqualTo(Limit.TENSOR_BINDING);
         assertThat(mac.fits()).isTrue();
     }
@@ -61,11 +61,11 @@ class FitCalculatorTest {
     void storageQuotaAndMissingWebGpuBind() {
         ModelVariant small = LlamaShapes.tinyLlamaQ4_0();
         Device pi = CATALOG.find("Raspberry Pi 5");
-        FitResult r = calc(Runtime.WEBGPU, 2048).fit(small, pi, AttentionWindow.NONE);
+        FitResult r = calc(InferenceRuntime.WEBGPU, 2048).fit(small, pi, AttentionWindow.NONE);
         assertThat(r.binding()).isEqualTo(Limit.NO_WEBGPU);
         Device tiny = new Device("tiny quota", List.of(), "test", "x", "", "", 16L << 30, true, 0, 50, 50, 100, 1,
                 1L << 30, 0, 0.5, 0, new WebGpuLimits(1L << 31, 1L << 30, "test"), 500_000_000L, "test");
-        FitResult q = calc(Runtime.WEBGPU, 2048).fit(small, tiny, AttentionWindow.NONE);
+        FitResult q = calc(InferenceRuntime.WEBGPU, 2048).fit(small, tiny, AttentionWindow.NONE);
         assertThat(q.binding()).isEqualTo(Limit.STORAGE_QUOTA);
         assertThat(q.fits()).isFalse();
     }
@@ -77,7 +77,7 @@ class FitCalculatorTest {
                 LlamaShapes.variant(LlamaShapes.LLAMA2_7B, "Q8_0", n -> TensorType.Q8_0),
                 LlamaShapes.q4km(LlamaShapes.LLAMA2_7B),
                 LlamaShapes.variant(LlamaShapes.LLAMA2_7B, "Q2_K", n -> TensorType.Q2_K));
-        FitCalculator c = calc(Runtime.LLAMA_CPP, 2048);
+        FitCalculator c = calc(InferenceRuntime.LLAMA_CPP, 2048);
         Recommendation m2 = c.recommend(variants, CATALOG.find("M2"), AttentionWindow.NONE);
         assertThat(m2.best().variant().type()).isEqualTo("Q8_0");   // F16 (13.5 GB) > 12 GiB usable
         assertThat(m2.maxContext()).isEqualTo(4096);                 // trained context

@@ -47,7 +47,7 @@ class SpeedModelCalibrationTest {
             // llama-bench: pp512 on an empty cache; tg128 after no prompt (average position 64)
             RunConfig cfg = RunConfig.defaults(512);
             KvCacheSize kv = KvCacheModel.llamaCpp(v.hyperparameters(), AttentionWindow.NONE, cfg);
-            SpeedEstimate s = SpeedModel.estimate(v, BENCH_HOST, Runtime.LLAMA_CPP, kv, 64, 512);
+            SpeedEstimate s = SpeedModel.estimate(v, BENCH_HOST, InferenceRuntime.LLAMA_CPP, kv, 64, 512);
             double pp = s.prefillTokensPerSecond() / e.getValue()[0];
             double tg = s.decodeTokensPerSecond() / e.getValue()[1];
             System.out.printf("speed %-6s pp512 est %5.1f / bench %5.1f = %.2f   tg128 est %5.1f / bench %5.1f = %.2f%n",

@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /** The runtimes whose memory and speed weightclass models. */
-public enum Runtime {
+public enum InferenceRuntime {
     /** llama.cpp on the CPU (GGUF). */
     LLAMA_CPP("llama.cpp"),
     /** A WebLLM-style runtime in a browser: weights and KV cache in WebGPU buffers. */
@@ -17,7 +17,7 @@ public enum Runtime {
 
     private final String label;
 
-    Runtime(String label) {
+    InferenceRuntime(String label) {
         this.label = label;
     }
 
@@ -31,14 +31,14 @@ public enum Runtime {
         };
     }
 
-    public static Runtime parse(String s) {
+    public static InferenceRuntime parse(String s) {
         String n = s.trim().toLowerCase(Locale.ROOT);
-        for (Runtime r : values()) {
+        for (InferenceRuntime r : values()) {
             if (r.label.equals(n) || r.name().equalsIgnoreCase(n.replace('.', '_').replace('-', '_'))) return r;
         }
         if (n.equals("llamacpp") || n.equals("ort") || n.equals("onnx")) return n.startsWith("llama") ? LLAMA_CPP : ONNXRUNTIME;
         throw new WeightclassException("unknown runtime '" + s + "' (one of "
-                + Arrays.stream(values()).map(Runtime::label).collect(Collectors.joining(", ")) + ")");
+                + Arrays.stream(values()).map(InferenceRuntime::label).collect(Collectors.joining(", ")) + ")");
     }
 
     @Override
