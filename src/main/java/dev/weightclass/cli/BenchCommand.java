@@ -77,6 +77,8 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("tg_tokens_per_second", r.tgTokensPerSecond());
                 o.put("pp_median", r.ppMedian());
                 o.put("tg_median", r.tgMedian());
+                o.put("pp_tokens_per_cpu_second", r.ppTokensPerCpuSecond());
+                o.put("tg_tokens_per_cpu_second", r.tgTokensPerCpuSecond());
                 o.put("peak_rss_bytes", r.peakRssBytes());
                 out.print(Json.pretty(o));
             } else {
@@ -85,6 +87,8 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "threads  %d, %s kernels%n", t, k.name());
                 if (prompt > 0) out.printf(Locale.ROOT, "pp%-5d  %8.2f t/s median, %8.2f max  (%s)%n", prompt, r.ppMedian(), r.ppMax(), list(r.ppTokensPerSecond()));
                 if (gen > 0) out.printf(Locale.ROOT, "tg%-5d  %8.2f t/s median, %8.2f max  (%s)%n", gen, r.tgMedian(), r.tgMax(), list(r.tgTokensPerSecond()));
+                out.printf(Locale.ROOT, "per CPU-second: pp %s, tg %s (x threads = estimate for an idle machine)%n",
+                        list(r.ppTokensPerCpuSecond()), list(r.tgTokensPerCpuSecond()));
                 out.printf(Locale.ROOT, "peak RSS %.1f MiB (mapped weights that were read count here)%n", r.peakRssBytes() / 1048576.0);
             }
             out.flush();

@@ -17,6 +17,7 @@ public final class Bench {
 
     /** Tokens per second of each repeat, and peak memory. */
     public record Result(int promptTokens, int genTokens, double[] ppTokensPerSecond, double[] tgTokensPerSecond,
+                         double[] ppTokensPerCpuSecond, double[] tgTokensPerCpuSecond,
                          long peakRssBytes, long peakHeapBytes) {
         public double ppMedian() { return median(ppTokensPerSecond); }
         public double tgMedian() { return median(tgTokensPerSecond); }
@@ -32,25 +33,42 @@ public final class Bench {
         LlamaModel.Session s = model.newSession(Math.max(p, n) + 1);
         double[] pp = new double[p > 0 ? repeats : 0];
         double[] tg = new double[n > 0 ? repeats : 0];
+        double[] ppCpu = new double[pp.length], tgCpu = new double[tg.length];
         for (int r = -1; r < repeats; r++) {
             if (p > 0) {
                 s.reset();
-                long t0 = System.nanoTime();
+                long c0 = cpuNanos(), t0 = System.nanoTime();
                 model.forward(s, prompt, 0, p, false);
                 double sec = (System.nanoTime() - t0) / 1e9;
-                if (r >= 0) pp[r] = p / sec;
+                if (r >= 0) {
+                    pp[r] = p / sec;
+                    ppCpu[r] = p / ((cpuNanos() - c0) / 1e9);
+                }
             }
             if (n > 0) {
                 s.reset();
                 int tok = prompt[0];
-                long t0 = System.nanoTime();
+                long c0 = cpuNanos(), t0 = System.nanoTime();
                 for (int i = 0; i < (r < 0 ? Math.min(n, 16) : n); i++) tok = Sampler.argmax(model.next(s, tok));
                 double sec = (System.nanoTime() - t0) / 1e9;
-                if (r >= 0) tg[r] = n / sec;
+                if (r >= 0) {
+                    tg[r] = n / sec;
+                    tgCpu[r] = n / ((cpuNanos() - c0) / 1e9);
+                }
             }
         }
         Runtime rt = Runtime.getRuntime();
-        return new Result(p, n, pp, tg, peakRss(), rt.totalMemory());
+        return new Result(p, n, pp, tg, ppCpu, tgCpu, peakRss(), rt.totalMemory());
+    }
+
+    /**
+     * CPU time of the whole process (all kernel threads). On a machine shared with other work,
+     * tokens per CPU-second times the thread count estimates what a quiet machine would give.
+     */
+    static long cpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) return os.getProcessCpuTime();
+        return 0;
     }
 
     static double median(double[] v) {
