@@ -19,14 +19,18 @@ import static org.assertj.core.api.Assertions.within;
 
 class TransferSizerTest {
 
-    static final Path MODEL = SharedData.data("aidreams260K/aidreams260K-f32.gguf");
+    /** Looked up per test: without ../shared the test is skipped, not the class broken. */
+    private static Path model() {
+        return SharedData.data("aidreams260K/aidreams260K-f32.gguf");
+    }
 
     /** With one chunk the size is each library's own single-stream size, to the byte. */
     @Test
     void oneChunkEqualsTheCompressorsOwnOutput() throws IOException {
-        byte[] bytes = Files.readAllBytes(MODEL);
+        Path model = model();
+        byte[] bytes = Files.readAllBytes(model);
         TransferSizer one = new TransferSizer(1 << 20, 2, null);
-        List<CompressedSize> r = one.measure(MODEL, List.of(Codec.parse("gzip"), Codec.parse("zstd"), Codec.parse("brotli")));
+        List<CompressedSize> r = one.measure(model, List.of(Codec.parse("gzip"), Codec.parse("zstd"), Codec.parse("brotli")));
 
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
         try (GZIPOutputStream out = new GZIPOutputStream(gz)) { out.write(bytes); }
@@ -40,8 +44,9 @@ class TransferSizerTest {
     /** Independent chunks cost a little: more than one stream, but close. */
     @Test
     void independentChunksAreSlightlyLargerThanOneStream() throws IOException {
-        long whole = new TransferSizer(1 << 20, 1, null).measure(MODEL, List.of(Codec.parse("zstd"))).getFirst().bytes();
-        CompressedSize chunked = new TransferSizer(64 << 10, 2, null).measure(MODEL, List.of(Codec.parse("zstd"))).getFirst();
+        Path model = model();
+        long whole = new TransferSizer(1 << 20, 1, null).measure(model, List.of(Codec.parse("zstd"))).getFirst().bytes();
+        CompressedSize chunked = new TransferSizer(64 << 10, 2, null).measure(model, List.of(Codec.parse("zstd"))).getFirst();
         assertThat(chunked.bytes()).isGreaterThanOrEqualTo(whole);
         assertThat((double) chunked.bytes() / whole).isCloseTo(1.0, within(0.02));
     }
