@@ -31,7 +31,7 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The demo, in order. Later capabilities add their step here. */
     static List<DemoStep> steps() {
-        return List.of(new InspectStep());
+        return List.of(new InspectStep(), new SizeStep(), new FitStep());
     }
 
     @Override
@@ -89,6 +89,40 @@ final class DemoCommand implements Callable<Integer> {
         public Result run(Context context, Map<String, Object> earlier) {
             ModelInspection inspection = ModelInspection.of(context.model());
             return new Result(inspection.toText(false), inspection.toJson(false));
+        }
+    }
+
+    /** Step 2: the download for every precision, exact before converting anything. */
+    static final class SizeStep implements DemoStep {
+        @Override public String id() { return "size"; }
+
+        @Override public String title() { return "How big is the download?"; }
+
+        @Override
+        public Result run(Context context, Map<String, Object> earlier) throws Exception {
+            dev.weightclass.size.SizeReport r = dev.weightclass.size.SizeEstimator.estimate(context.model());
+            dev.weightclass.compress.Bandwidth bw = dev.weightclass.compress.Bandwidth.parse("50Mbps");
+            return new Result(SizeCommand.text(r, bw, List.of()), SizeCommand.toJson(r, bw, List.of()));
+        }
+    }
+
+    /** Step 3: memory and speed on every catalog device, in ONNX Runtime as this model ships. */
+    static final class FitStep implements DemoStep {
+        @Override public String id() { return "fit"; }
+
+        @Override public String title() { return "Will it run here?"; }
+
+        @Override
+        public Result run(Context context, Map<String, Object> earlier) throws Exception {
+            var rt = dev.weightclass.fit.InferenceRuntime.parse("onnxruntime");
+            var m = dev.weightclass.fit.ModelVariants.forRuntime(
+                    dev.weightclass.fit.ModelVariants.load(context.modelPath().toString()), rt);
+            var devices = FitCommand.devices(dev.weightclass.fit.DeviceCatalog.builtIn(), List.of(), true, null, null, null);
+            var calc = new dev.weightclass.fit.FitCalculator(rt, dev.weightclass.fit.RunConfig.defaults(512),
+                    dev.weightclass.fit.ModelVariants.bitsPerSecond("50Mbps"));
+            var report = dev.weightclass.fit.FitReport.compute(m.name(), m.parameters(), m.variants(), devices, calc,
+                    m.window(), m.assumptions());
+            return new Result(report.toText(), report.toJson());
         }
     }
 }

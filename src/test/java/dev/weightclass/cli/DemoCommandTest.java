@@ -37,5 +37,16 @@ class DemoCommandTest {
         assertThat(j.at("/steps/0/id").asText()).isEqualTo("inspect");
         assertThat(j.at("/steps/0/result/parameters").asLong()).isEqualTo(22_565_376L);
         assertThat(j.at("/steps/0/result/hyperparameters/architecture").asText()).isEqualTo("bert");
+        // size: the fp32 ONNX variant is the file itself, to the byte
+        assertThat(j.at("/steps/1/id").asText()).isEqualTo("size");
+        boolean fp32Exact = false;
+        for (var v : j.at("/steps/1/result/variants")) {
+            if (v.path("type").asText().equals("fp32") && v.path("format").asText().equals("onnx")) {
+                fp32Exact = v.path("bytes").asLong() == 90_387_606L;
+            }
+        }
+        assertThat(fp32Exact).isTrue();
+        assertThat(j.at("/steps/2/id").asText()).isEqualTo("fit");
+        assertThat(j.at("/steps/2/result").isObject()).isTrue();
     }
 }
