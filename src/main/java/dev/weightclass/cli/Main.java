@@ -59,6 +59,7 @@ public final class Main implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        summarizeSubcommands(cl);
         cl.setParameterExceptionHandler((ex, a) -> {
             err.println("weightclass: " + ex.getMessage());
             CommandLine c = ex.getCommandLine();
@@ -73,6 +74,21 @@ public final class Main implements Runnable {
             return isBadInput(ex) ? EXIT_BAD_INPUT : 1;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The command list shows each command's header: its description's first sentence (the first
+     * description line alone would be cut mid-sentence).
+     */
+    static void summarizeSubcommands(CommandLine cl) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (!sub.getCommandSpec().mixinStandardHelpOptions()) sub.getCommandSpec().mixinStandardHelpOptions(true);
+            var usage = sub.getCommandSpec().usageMessage();
+            if (usage.header().length > 0 || usage.description().length == 0) continue;
+            String text = String.join(" ", usage.description()).replaceAll("\\s+", " ").trim();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^.+?[.?!:](?=\\s|$)").matcher(text);
+            usage.header(m.find() ? m.group() : text);
+        }
     }
 
     static boolean isBadInput(Throwable ex) {
