@@ -91,7 +91,7 @@ public final class DeviceCatalog {
             List<String> names = new ArrayList<>(d.aliases());
             names.add(d.name());
             for (String candidate : names) {
-                int dist = editDistance(n, norm(candidate));
+                int dist = dev.weightclass.EditDistance.between(n, norm(candidate));
                 if (dist < bestDist) {
                     bestDist = dist;
                     best = d;
@@ -103,22 +103,6 @@ public final class DeviceCatalog {
 
     static String norm(String s) {
         return s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
-    }
-
-    static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     // ---- parsing: every problem is one line naming the file, the device and the field ----

@@ -74,8 +74,8 @@ public final class Catalog {
         record Scored(String name, int d) {}
         List<Scored> scored = new ArrayList<>();
         for (Entry e : all()) {
-            int best = distance(n, norm(e.name));
-            for (String a : e.aliases) best = Math.min(best, distance(n, norm(a)));
+            int best = dev.weightclass.EditDistance.between(n, norm(e.name));
+            for (String a : e.aliases) best = Math.min(best, dev.weightclass.EditDistance.between(n, norm(a)));
             scored.add(new Scored(e.name, best));
         }
         scored.sort(Comparator.comparingInt(Scored::d));
@@ -86,21 +86,6 @@ public final class Catalog {
 
     private static String norm(String s) {
         return s == null ? "" : s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.]", "");
-    }
-
-    /** Levenshtein distance. */
-    static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            int[] t = prev; prev = cur; cur = t;
-        }
-        return prev[b.length()];
     }
 
     private static List<Entry> load() {
