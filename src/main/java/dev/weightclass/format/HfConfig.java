@@ -79,7 +79,7 @@ public final class HfConfig {
         if (size > MAX_BYTES) {
             throw new FormatException(file, null, -1, "config.json of " + size + " bytes is too large to be a model config");
         }
-        return parse(file, Files.readAllBytes(file));
+        return parse(file, SmallFiles.read(file, SmallFiles.JSON_LIMIT, "a config.json"));
     }
 
     /** The config.json in the same folder as a model file, if there is one. */
