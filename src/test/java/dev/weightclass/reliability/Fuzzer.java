@@ -31,7 +31,8 @@ import java.util.concurrent.TimeoutException;
 final class Fuzzer {
     /** Allocation allowed per input: a multiple of the file's size plus a constant. */
     static final long ALLOC_PER_BYTE = 64, ALLOC_CONSTANT = 256L << 20;
-    static final long TIMEOUT_MS = 10_000;
+    /** CPU time one input may take before it counts as a hang; wall time is only a backstop. */
+    static final long TIMEOUT_MS = 10_000, WALL_TIMEOUT_MS = 600_000;
     static final int MAX_CORPUS = 512;
 
     record Finding(String target, String problem, byte[] input) {}
@@ -104,14 +105,30 @@ final class Fuzzer {
         } catch (IOException e) {
             throw new IllegalStateException("cannot write fuzz input under " + work, e);
         }
-        Future<Outcome> f = runner.submit(() -> check(file, input.length));
+        java.util.concurrent.atomic.AtomicLongArray started = new java.util.concurrent.atomic.AtomicLongArray(new long[] {-1, 0});
+        Future<Outcome> f = runner.submit(() -> {
+            long tid = Thread.currentThread().threadId();
+            started.set(1, threads.getThreadCpuTime(tid));
+            started.set(0, tid);
+            return check(file, input.length);
+        });
+        long wallDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WALL_TIMEOUT_MS);
         try {
-            Outcome o = f.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            deleteTree(dir);
-            return o;
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            return new Outcome("hang", "no answer after " + TIMEOUT_MS + " ms (hang?)");
+            while (true) {
+                try {
+                    Outcome o = f.get(100, TimeUnit.MILLISECONDS);
+                    deleteTree(dir);
+                    return o;
+                } catch (TimeoutException e) {
+                    // a hang is CPU spent, not wall time: a loaded machine must not look like a hang
+                    long tid = started.get(0);
+                    long cpu = tid < 0 ? 0 : threads.getThreadCpuTime(tid) - started.get(1);
+                    if (cpu > TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS) || System.nanoTime() > wallDeadline) {
+                        f.cancel(true);
+                        return new Outcome("hang", "no answer after " + cpu / 1_000_000 + " ms of CPU time (hang?)");
+                    }
+                }
+            }
         } catch (Exception e) {
             return new Outcome("harness", "harness failure: " + e);
         }
