@@ -70,6 +70,8 @@ public final class AtomicOutput {
             syncFolder(dir);
         } catch (IOException e) {
             throw new WeightclassException(target + ": writing failed (" + reason(e) + "); nothing was written", e);
+        } catch (java.io.UncheckedIOException e) { // producers that stream through lambdas
+            throw new WeightclassException(target + ": writing failed (" + reason(e.getCause()) + "); nothing was written", e);
         } finally {
             IN_PROGRESS.remove(tmp);
             if (!done) Files.deleteIfExists(tmp);
