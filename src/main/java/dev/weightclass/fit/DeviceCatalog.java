@@ -48,7 +48,7 @@ public final class DeviceCatalog {
     public DeviceCatalog with(Path file) throws IOException {
         JsonNode root;
         try {
-            root = MAPPER.readTree(dev.weightclass.format.SmallFiles.read(file, dev.weightclass.format.SmallFiles.JSON_LIMIT, "a device file"));
+            root = MAPPER.readTree(dev.weightclass.format.SmallFiles.text(file, dev.weightclass.format.SmallFiles.JSON_LIMIT, "a device file"));
         } catch (NoSuchFileException e) {
             throw e;
         } catch (JsonProcessingException e) {

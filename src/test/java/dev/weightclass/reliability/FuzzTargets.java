@@ -68,6 +68,8 @@ final class FuzzTargets {
                     TokenizerJson.read(p);
                     encode(Tokenizers.fromTokenizerJson(p));
                 }, null));
+        out.add(new FuzzTarget("adapter_config.json", "adapter_config.json", true,
+                files(data, "adapter_config.json"), p -> dev.weightclass.lora.PeftConfig.read(p), null));
         out.add(new FuzzTarget("devices.json", "devices.json", true,
                 resource(scratch, "/dev/weightclass/fit/devices.json", "devices.json", false),
                 p -> DeviceCatalog.builtIn().with(p), null));

@@ -16,13 +16,13 @@ import java.util.Locale;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every fuzz target for a short budget ({@code -Dweightclass.fuzz.seconds}, default 20), after
+ * Every fuzz target for a short budget ({@code -Dweightclass.fuzz.seconds}, default 15), after
  * replaying its regression corpus (inputs that once broke a parser, under
  * {@code src/test/resources/dev/weightclass/reliability/regressions/TARGET/}). A finding is saved
  * to {@code target/fuzz-findings/} and fails the build. Long runs: see docs/RELIABILITY.md.
  */
 class FuzzTest {
-    static final double SECONDS = Double.parseDouble(System.getProperty("weightclass.fuzz.seconds", "20"));
+    static final double SECONDS = Double.parseDouble(System.getProperty("weightclass.fuzz.seconds", "15"));
     static final long SEED = Long.getLong("weightclass.fuzz.seed", 1L);
     static final String ONLY = System.getProperty("weightclass.fuzz.only", "");
 

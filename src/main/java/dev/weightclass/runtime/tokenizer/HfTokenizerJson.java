@@ -19,7 +19,7 @@ final class HfTokenizerJson {
     static Tokenizer read(InputStream in, String source) throws IOException {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(in);
+            root = new ObjectMapper().readTree(dev.weightclass.format.SmallFiles.utf8(java.nio.file.Path.of(source), in.readAllBytes(), "a tokenizer.json"));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new WeightclassException(source + ": not valid JSON: " + e.getOriginalMessage());
         }
