@@ -11,6 +11,8 @@ import dev.weightclass.quant.QuantOptions;
 import dev.weightclass.quant.QuantPlan;
 import dev.weightclass.quant.QuantPreset;
 import dev.weightclass.quant.Quantizers;
+import dev.weightclass.quant.onnx.OnnxQuantType;
+import dev.weightclass.quant.onnx.OnnxQuantizer;
 import dev.weightclass.size.Bytes;
 import dev.weightclass.tensor.TensorInfo;
 import dev.weightclass.tensor.TensorType;
@@ -34,23 +36,30 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 @Command(name = "quantize",
-        description = {"Make a GGUF model smaller: quantize its weights to a ggml type or a llama-quantize",
-                "preset (per-tensor mix and fallbacks as llama.cpp chooses them). The tensor data is",
-                "byte-identical with llama-quantize's output on the same input (no importance matrix).",
+        description = {"Make a model smaller: quantize a GGUF model's weights to a ggml type or a llama-quantize",
+                "preset (per-tensor mix and fallbacks as llama.cpp chooses them; the tensor data is",
+                "byte-identical with llama-quantize's output, no importance matrix), or an ONNX model's",
+                "MatMul/Gemm weights to int8 or int4 in forms ONNX Runtime runs unchanged.",
                 "",
-                "Types: F32 F16 BF16 Q8_0 Q6_K Q5_K_M Q5_K_S Q5_1 Q5_0 Q4_K_M Q4_K_S Q4_1 Q4_0",
-                "       Q3_K_L Q3_K_M Q3_K_S Q2_K IQ4_NL IQ4_XS (case-insensitive).",
+                "GGUF types: F32 F16 BF16 Q8_0 Q6_K Q5_K_M Q5_K_S Q5_1 Q5_0 Q4_K_M Q4_K_S Q4_1 Q4_0",
+                "            Q3_K_L Q3_K_M Q3_K_S Q2_K IQ4_NL IQ4_XS (case-insensitive).",
+                "ONNX types: int8  per-channel symmetric int8 weights run by DynamicQuantizeLinear +",
+                "                  MatMulInteger (ONNX Runtime's dynamic quantization); Gather",
+                "                  embedding tables become uint8 + DequantizeLinear. Needs opset >= 11.",
+                "            int4  4-bit symmetric blocks of 32 run by com.microsoft MatMulNBits",
+                "                  (ONNX Runtime 1.17 or newer); embeddings stay float32.",
                 "",
-                "Example: weightclass quantize model-f16.gguf -o model-Q4_K_M.gguf --type q4_k_m"})
+                "Examples: weightclass quantize model-f16.gguf -o model-Q4_K_M.gguf --type q4_k_m",
+                "          weightclass quantize model.onnx -o model-int8.onnx --type int8"})
 final class QuantizeCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "INPUT", description = "A GGUF model (F32/F16/BF16, or quantized with --allow-requantize).")
+    @Parameters(index = "0", paramLabel = "INPUT", description = "A GGUF model (F32/F16/BF16, or quantized with --allow-requantize), or a float32 ONNX model.")
     Path input;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUTPUT", description = "The GGUF file to write (atomically).")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUTPUT", description = "The GGUF or ONNX file to write (atomically).")
     Path output;
 
-    @Option(names = {"-t", "--type"}, required = true, paramLabel = "TYPE", description = "Target type or preset, e.g. q4_k_m, q8_0.")
+    @Option(names = {"-t", "--type"}, required = true, paramLabel = "TYPE", description = "Target type or preset, e.g. q4_k_m, q8_0; int8 or int4 for ONNX.")
     String type;
 
     @Option(names = "--pure", description = "Every quantizable tensor gets the base type: no preset mixture, no Q6_K output.")
@@ -75,6 +84,9 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print the per-tensor plan and the exact output size; write nothing.")
     boolean dryRun;
 
+    @Option(names = "--reduce-range", description = "ONNX int8: 7-bit weights ([-64, 64]) for x86 CPUs without VNNI.")
+    boolean reduceRange;
+
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
@@ -83,17 +95,25 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        QuantPreset preset = QuantPreset.parse(type);
-        QuantOptions options = options();
+        var onnxType = OnnxQuantType.parse(type);
+        QuantPreset preset = onnxType.isPresent() ? null : OnnxQuantize.ggufPreset(type);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (threads < 1) throw new WeightclassException("--threads must be at least 1, got " + threads);
         if (!dryRun && Files.exists(output) && Files.exists(input) && Files.isSameFile(input, output)) {
             throw new WeightclassException(output + ": the output would overwrite the input");
         }
+        if (onnxType.isPresent()) {
+            OnnxQuantize.checkNoGgufOptions(pure || leaveOutputTensor || allowRequantize || outputTensorType != null
+                    || tokenEmbeddingType != null || !tensorTypes.isEmpty());
+            return OnnxQuantize.run(input, output, new OnnxQuantizer.Options(onnxType.get(), reduceRange), dryRun, out);
+        }
+        if (reduceRange) throw new WeightclassException("--reduce-range applies to --type int8 (ONNX) only");
+        QuantOptions options = options();
         try (ModelFile m = ModelFile.open(input)) {
             if (!(m instanceof GgufFile gguf)) {
-                throw new WeightclassException(input + ": quantize reads GGUF models; this is " + m.format());
+                throw new WeightclassException(input + ": GGUF types need a GGUF model; this is " + m.format()
+                        + (m.format().name().equals("ONNX") ? " (quantize it with --type int8 or int4)" : ""));
             }
             QuantPlan plan = QuantPlan.of(gguf.tensors(), QuantPlan.Model.of(gguf.hyperparameters(), experts(gguf)),
                     preset, options);
