@@ -54,7 +54,7 @@ class OnnxQuantizeCommandTest {
 
     @Test
     void ggufTypesAndOptionsDoNotApplyToOnnx() throws IOException {
-        expectRefusal(aidreams(), "q4_0", "GGUF types need a GGUF model; this is ONNX (quantize it with --type int8 or int4)");
+        expectRefusal(aidreams(), "q4_0", "this is ONNX (for ONNX use --type int8 or int4)");
         var r = QuantizeCommandTest.run("quantize", aidreams().toString(), "-o", dir.resolve("x.onnx").toString(), "--type", "int4", "--pure");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("GGUF types only");
