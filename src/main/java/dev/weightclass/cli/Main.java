@@ -33,6 +33,9 @@ import java.nio.file.NoSuchFileException;
                 RunCommand.class,
                 EvalCommand.class,
                 BenchCommand.class,
+                ReportCommand.class,
+                ServeCommand.class,
+                ExportWebCommand.class,
         },
         footer = {"", "Run 'weightclass COMMAND --help' for a command's options.",
                 "Exit codes: 0 ok, 2 bad input (one line on stderr saying what and where)."})
