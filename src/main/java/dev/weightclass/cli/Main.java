@@ -32,6 +32,7 @@ import java.nio.file.NoSuchFileException;
                 QuantizeCommand.class,
                 RunCommand.class,
                 EvalCommand.class,
+                PruneCommand.class,
                 BenchCommand.class,
                 ReportCommand.class,
                 ServeCommand.class,
