@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "export-web",
-        description = {"Lets a web page choose the variant the user's device can run: writes variants.json (each",
+        description = {"Lets a web page choose the variant the user's device can run. Writes variants.json (each",
                 "variant's URL pattern, bytes, memory per runtime, required WebGPU limits and features) and",
                 "pick-variant.js, a dependency-free ES module:",
                 "  const {variant, url, reason} = await pickVariant(manifest, {baseUrl: '/models'});",

@@ -27,7 +27,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "report",
-        description = {"One HTML file to look at and share: for each model its inspect summary and size class,",
+        description = {"Writes one HTML report to look at and share. For each model: its inspect summary and size class,",
                 "size per variant (bar chart), the fit matrix and memory parts per device (stacked bars)",
                 "for each runtime, and with --eval the quality-versus-size chart with the Pareto front.",
                 "The file is self-contained: charts are inline SVG, nothing is fetched when it is opened.",

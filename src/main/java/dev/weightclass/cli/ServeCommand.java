@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "serve",
-        description = {"A local web app to look instead of read: the models of a folder and the built-in catalog,",
+        description = {"Runs a local web app to look instead of read. It shows the models of a folder and the built-in catalog,",
                 "a page per model (inspect, sizes, fit matrix, charts), a compare page, and 'This device',",
                 "which reads what the browser tells (memory, WebGPU limits, storage, downlink) and says which",
                 "variants fit it. Every figure is also under /api as the CLI's --json objects.",
