@@ -37,6 +37,7 @@ import java.nio.file.NoSuchFileException;
                 ReportCommand.class,
                 ServeCommand.class,
                 ExportWebCommand.class,
+                LoraCommand.class,
         },
         footer = {"", "Run 'weightclass COMMAND --help' for a command's options.",
                 "Exit codes: 0 ok, 2 bad input (one line on stderr saying what and where)."})
