@@ -37,6 +37,7 @@ import java.nio.file.NoSuchFileException;
                 ReportCommand.class,
                 ServeCommand.class,
                 ExportWebCommand.class,
+                ShareCommand.class,
                 LoraCommand.class,
         },
         footer = {"", "Run 'weightclass COMMAND --help' for a command's options.",
