@@ -41,6 +41,14 @@ public final class AtomicOutput {
         void write(FileChannel channel) throws IOException;
     }
 
+    /** Writes bytes already in memory (reports, manifests, charts). */
+    public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, ch -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) ch.write(b);
+        });
+    }
+
     public static void write(Path target, Producer producer) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
@@ -54,6 +62,7 @@ public final class AtomicOutput {
         } catch (IOException e) {
             throw new WeightclassException(target + ": cannot write in " + dir + " (" + reason(e) + ")", e);
         }
+        shareable(tmp, abs);
         boolean done = false;
         IN_PROGRESS.add(tmp);
         try {
@@ -84,6 +93,21 @@ public final class AtomicOutput {
             d.force(true);
         } catch (IOException | UnsupportedOperationException ignored) {
             // some file systems cannot sync a folder; the file itself is already on disk
+        }
+    }
+
+    /**
+     * Temporary files are created owner-only (0600); an output (a report, a web manifest served by
+     * a web server) should be readable like any file the user writes: the replaced file's
+     * permissions, else rw-r--r--. File systems without POSIX permissions keep their default.
+     */
+    private static void shareable(Path tmp, Path target) {
+        try {
+            var perms = Files.exists(target) ? Files.getPosixFilePermissions(target)
+                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+            Files.setPosixFilePermissions(tmp, perms);
+        } catch (UnsupportedOperationException | IOException e) {
+            // not POSIX, or not ours to change: keep what the file system gave
         }
     }
 
