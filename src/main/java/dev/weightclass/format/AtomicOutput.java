@@ -24,6 +24,14 @@ public final class AtomicOutput {
         void write(FileChannel channel) throws IOException;
     }
 
+    /** Writes bytes already in memory (reports, manifests, charts). */
+    public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, ch -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) ch.write(b);
+        });
+    }
+
     public static void write(Path target, Producer producer) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
@@ -37,6 +45,7 @@ public final class AtomicOutput {
         } catch (IOException e) {
             throw new WeightclassException(target + ": cannot write in " + dir + " (" + reason(e) + ")", e);
         }
+        shareable(tmp, abs);
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -55,6 +64,21 @@ public final class AtomicOutput {
             throw new WeightclassException(target + ": writing failed (" + reason(e.getCause()) + "); nothing was written", e);
         } finally {
             if (!done) Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Temporary files are created owner-only (0600); an output (a report, a web manifest served by
+     * a web server) should be readable like any file the user writes: the replaced file's
+     * permissions, else rw-r--r--. File systems without POSIX permissions keep their default.
+     */
+    private static void shareable(Path tmp, Path target) {
+        try {
+            var perms = Files.exists(target) ? Files.getPosixFilePermissions(target)
+                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+            Files.setPosixFilePermissions(tmp, perms);
+        } catch (UnsupportedOperationException | IOException e) {
+            // not POSIX, or not ours to change: keep what the file system gave
         }
     }
 
