@@ -24,6 +24,14 @@ public final class AtomicOutput {
         void write(FileChannel channel) throws IOException;
     }
 
+    /** Writes bytes already in memory (reports, manifests, charts). */
+    public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, ch -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) ch.write(b);
+        });
+    }
+
     public static void write(Path target, Producer producer) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
@@ -51,6 +59,8 @@ public final class AtomicOutput {
             done = true;
         } catch (IOException e) {
             throw new WeightclassException(target + ": writing failed (" + reason(e) + "); nothing was written", e);
+        } catch (java.io.UncheckedIOException e) { // producers that stream through lambdas
+            throw new WeightclassException(target + ": writing failed (" + reason(e.getCause()) + "); nothing was written", e);
         } finally {
             if (!done) Files.deleteIfExists(tmp);
         }
