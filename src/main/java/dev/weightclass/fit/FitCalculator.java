@@ -98,6 +98,17 @@ public final class FitCalculator {
     }
 
     /**
+     * Bytes of weights the device can hold beside this model's other needs at the run settings:
+     * the device's budget less the KV cache, compute and output buffers and overhead (everything
+     * the memory model counts except the weights and reclaimable pages).
+     */
+    public long weightBudget(ModelVariant v, Device d, AttentionWindow window) {
+        FitResult r = fit(v, d, window);
+        MemoryEstimate m = r.memory();
+        return r.budget() - (m.required() - m.part("weights"));
+    }
+
+    /**
      * The largest context (a multiple of 256, at most {@code max}) at which the variant fits, or 0
      * when it does not fit even at 256 tokens.
      */
