@@ -36,11 +36,13 @@ public final class OnnxFile implements ModelFile {
     private final Hyperparameters hyperparameters;
     private final Optional<TokenizerInfo> tokenizer;
     private final Map<String, byte[]> decoded = new ConcurrentHashMap<>();
+    private final OnnxGraph graph;
 
     OnnxFile(Path path, List<Path> files, List<MappedFile> mapped, List<OnnxTensor> raw,
              List<TensorInfo> tensors, Map<String, Object> metadata, Hyperparameters hyperparameters,
-             Optional<TokenizerInfo> tokenizer) {
+             Optional<TokenizerInfo> tokenizer, OnnxGraph graph) {
         this.path = path;
+        this.graph = graph;
         this.files = List.copyOf(files);
         this.mapped = List.copyOf(mapped);
         for (OnnxTensor t : raw) byName.put(t.name(), t);
@@ -49,6 +51,9 @@ public final class OnnxFile implements ModelFile {
         this.hyperparameters = hyperparameters;
         this.tokenizer = tokenizer;
     }
+
+    /** The nodes and their wiring (initializer data is not in it: use {@link #data}). */
+    public OnnxGraph graph() { return graph; }
 
     @Override public ModelFormat format() { return ModelFormat.ONNX; }
 
