@@ -32,7 +32,9 @@ import java.nio.file.NoSuchFileException;
                 QuantizeCommand.class,
                 RunCommand.class,
                 EvalCommand.class,
+                PruneCommand.class,
                 BenchCommand.class,
+                LoraCommand.class,
         },
         footer = {"", "Run 'weightclass COMMAND --help' for a command's options.",
                 "Exit codes: 0 ok, 2 bad input (one line on stderr saying what and where)."})

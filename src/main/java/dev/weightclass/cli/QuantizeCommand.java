@@ -1,16 +1,21 @@
 package dev.weightclass.cli;
 
 import dev.weightclass.WeightclassException;
-import dev.weightclass.format.ModelFile;
-import dev.weightclass.format.gguf.GgufFile;
-import dev.weightclass.format.gguf.GgufTensorSpec;
-import dev.weightclass.format.gguf.GgufValue;
-import dev.weightclass.format.gguf.GgufWriter;
+import dev.weightclass.fit.AttentionWindow;
+import dev.weightclass.fit.Device;
+import dev.weightclass.fit.DeviceCatalog;
+import dev.weightclass.fit.FitCalculator;
+import dev.weightclass.fit.InferenceRuntime;
+import dev.weightclass.fit.ModelVariant;
+import dev.weightclass.fit.RunConfig;
 import dev.weightclass.quant.GgufQuantizer;
 import dev.weightclass.quant.QuantOptions;
 import dev.weightclass.quant.QuantPlan;
 import dev.weightclass.quant.QuantPreset;
+import dev.weightclass.quant.QuantSource;
 import dev.weightclass.quant.Quantizers;
+import dev.weightclass.quant.RoundTripError;
+import dev.weightclass.quant.SizeBudget;
 import dev.weightclass.size.Bytes;
 import dev.weightclass.tensor.TensorInfo;
 import dev.weightclass.tensor.TensorType;
@@ -27,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,24 +40,50 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 @Command(name = "quantize",
-        description = {"Make a GGUF model smaller: quantize its weights to a ggml type or a llama-quantize",
-                "preset (per-tensor mix and fallbacks as llama.cpp chooses them). The tensor data is",
-                "byte-identical with llama-quantize's output on the same input (no importance matrix).",
+        description = {"Make a model smaller as a GGUF file: quantize its weights to a ggml type or a llama-quantize",
+                "preset (per-tensor mix and fallbacks as llama.cpp chooses them), or to a size budget.",
+                "The tensor data is byte-identical with llama-quantize's output on the same input (no",
+                "importance matrix). Inputs: GGUF, a Hugging Face llama folder (safetensors + config.json)",
+                "or a llama2.c checkpoint (+ tokenizer.bin): those are converted to GGUF on the way.",
                 "",
                 "Types: F32 F16 BF16 Q8_0 Q6_K Q5_K_M Q5_K_S Q5_1 Q5_0 Q4_K_M Q4_K_S Q4_1 Q4_0",
                 "       Q3_K_L Q3_K_M Q3_K_S Q2_K IQ4_NL IQ4_XS (case-insensitive).",
+                "Size targets (instead of --type): --target-size, --target-bpw or --fit choose a type per",
+                "tensor that keeps the file within the budget with the least weighted error",
+                "(docs/QUANTIZATION.md gives the formula).",
                 "",
-                "Example: weightclass quantize model-f16.gguf -o model-Q4_K_M.gguf --type q4_k_m"})
+                "Examples:",
+                "  weightclass quantize model-f16.gguf -o model-Q4_K_M.gguf --type q4_k_m",
+                "  weightclass quantize hf-llama/ -o model-f32.gguf --type f32 --vocab tokenizer.bin",
+                "  weightclass quantize model-f16.gguf -o small.gguf --target-size 700MB --report",
+                "  weightclass quantize model-f16.gguf -o phone.gguf --fit \"Google Pixel 8\" --ctx 2048 --dry-run"})
 final class QuantizeCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "INPUT", description = "A GGUF model (F32/F16/BF16, or quantized with --allow-requantize).")
+    @Parameters(index = "0", paramLabel = "INPUT",
+            description = "A GGUF model (F32/F16/BF16, or quantized with --allow-requantize), a Hugging Face llama "
+                    + "folder or model.safetensors with config.json, or a llama2.c checkpoint.")
     Path input;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUTPUT", description = "The GGUF file to write (atomically).")
     Path output;
 
-    @Option(names = {"-t", "--type"}, required = true, paramLabel = "TYPE", description = "Target type or preset, e.g. q4_k_m, q8_0.")
+    @Option(names = {"-t", "--type"}, paramLabel = "TYPE", description = "Target type or preset, e.g. q4_k_m, q8_0.")
     String type;
+
+    @Option(names = "--target-size", paramLabel = "BYTES", description = "Largest output file, e.g. 700000000 or 700MB: a type per tensor is chosen.")
+    String targetSize;
+
+    @Option(names = "--target-bpw", paramLabel = "B", description = "Largest output in bits per weight (file bits / all tensor elements).")
+    Double targetBpw;
+
+    @Option(names = "--fit", paramLabel = "DEVICE", description = "Largest output that runs on DEVICE with llama.cpp (see 'weightclass fit --list-devices').")
+    String fitDevice;
+
+    @Option(names = "--ctx", paramLabel = "N", description = "Context length --fit must leave room for (default: 4096 or the model's trained context if smaller).")
+    Integer ctx;
+
+    @Option(names = "--vocab", paramLabel = "FILE", description = "Tokenizer for a converted input: a GGUF or a llama2.c tokenizer.bin.")
+    Path vocab;
 
     @Option(names = "--pure", description = "Every quantizable tensor gets the base type: no preset mixture, no Q6_K output.")
     boolean pure;
@@ -75,6 +107,12 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print the per-tensor plan and the exact output size; write nothing.")
     boolean dryRun;
 
+    @Option(names = "--report", description = "After writing, print per tensor: type, bytes, RMSE and max |error| of the round trip.")
+    boolean report;
+
+    @Option(names = "--json", description = "Print one JSON object (plan, sizes, per-tensor round-trip errors) instead of text.")
+    boolean json;
+
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
@@ -83,20 +121,31 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        QuantPreset preset = QuantPreset.parse(type);
-        QuantOptions options = options();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        int targets = (targetSize != null ? 1 : 0) + (targetBpw != null ? 1 : 0) + (fitDevice != null ? 1 : 0);
+        if (targets > 1) throw new WeightclassException("give one of --target-size, --target-bpw, --fit");
+        if (targets == 1 && type != null) throw new WeightclassException("give --type or a size target (--target-size, --target-bpw, --fit), not both");
+        if (targets == 0 && type == null) throw new WeightclassException("give --type TYPE (e.g. q4_k_m) or a size target (--target-size, --target-bpw, --fit)");
+        if (ctx != null && fitDevice == null) throw new WeightclassException("--ctx goes with --fit DEVICE");
+        QuantPreset preset = type == null ? null : QuantPreset.parse(type);
+        QuantOptions options = options();
         if (threads < 1) throw new WeightclassException("--threads must be at least 1, got " + threads);
-        if (!dryRun && Files.exists(output) && Files.exists(input) && Files.isSameFile(input, output)) {
+        if (Files.exists(output) && Files.exists(input) && Files.isSameFile(input, output)) {
             throw new WeightclassException(output + ": the output would overwrite the input");
         }
-        try (ModelFile m = ModelFile.open(input)) {
-            if (!(m instanceof GgufFile gguf)) {
-                throw new WeightclassException(input + ": quantize reads GGUF models; this is " + m.format());
+        try (QuantSource src = QuantSource.open(input, vocab, w -> err.println("warning: " + w))) {
+            QuantPlan plan;
+            int fileType;
+            SizeBudget.Result budget = null;
+            if (preset != null) {
+                plan = QuantPlan.of(src.tensors(), QuantPlan.Model.of(src.hyperparameters(), src.experts()), preset, options);
+                fileType = preset.fileType();
+            } else {
+                budget = SizeBudget.plan(src, targetBytes(src), options, threads);
+                plan = budget.plan();
+                fileType = budget.fileType();
             }
-            QuantPlan plan = QuantPlan.of(gguf.tensors(), QuantPlan.Model.of(gguf.hyperparameters(), experts(gguf)),
-                    preset, options);
             Map<String, TensorType> types = new HashMap<>();
             List<TensorType> unwritable = new ArrayList<>();
             for (QuantPlan.Decision d : plan.decisions()) {
@@ -110,30 +159,82 @@ final class QuantizeCommand implements Callable<Integer> {
                 throw new WeightclassException("cannot write tensor type " + unwritable.getFirst() + " (writable: "
                         + Quantizers.quantizable().stream().map(Enum::name).collect(Collectors.joining(", ")) + ")");
             }
-            long size = outputSize(gguf, plan, preset);
+            long size = GgufQuantizer.outputSize(src, types, fileType);
             if (plan.fallbacks() > 0) {
                 err.println(plan.fallbacks() + " of " + plan.decisions().size()
                         + " tensor(s) required fallback (rows not a multiple of the type's block size)");
             }
+            String label = preset != null ? preset.name() : "size target";
+            if (!json && (dryRun || budget != null)) {
+                printPlan(out, plan, budget != null);
+                if (budget != null) {
+                    out.printf(Locale.ROOT, "target: %s bytes (%s); weighted relative error %.3g%n",
+                            grouped(budget.targetBytes()), targetText(), budget.loss());
+                }
+                out.printf(Locale.ROOT, "output: %s bytes (%s), input tensor data %s bytes%n", grouped(size),
+                        Bytes.human(size), grouped(src.tensors().stream().mapToLong(TensorInfo::byteSize).sum()));
+                out.flush();
+            }
             if (dryRun) {
-                printPlan(out, plan);
-                out.printf(Locale.ROOT, "output: %s bytes (%s), input %s bytes%n", grouped(size), Bytes.human(size),
-                        grouped(gguf.fileBytes()));
+                if (json) out.print(Json.pretty(toJson(plan, budget, size, null, null, 0)));
                 out.flush();
                 return 0;
             }
-            long total = gguf.tensors().stream().mapToLong(TensorInfo::byteSize).sum();
+            long total = src.tensors().stream().mapToLong(TensorInfo::byteSize).sum();
             long t0 = System.nanoTime();
+            List<RoundTripError> errors;
             try (ProgressBar bar = progressBar(total)) {
-                GgufQuantizer.quantize(gguf, output, types, preset.fileType(), threads, bar == null ? null : bar::stepBy);
+                errors = GgufQuantizer.quantize(src, output, types, fileType, threads,
+                        bar == null ? null : bar::stepBy, report || json);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            out.printf(Locale.ROOT, "wrote %s: %s bytes (%s) as %s in %.1f s (%.3f GB/s of input, %d threads)%n",
-                    output, grouped(Files.size(output)), Bytes.human(Files.size(output)), preset, seconds,
-                    total / seconds / 1e9, threads);
+            long written = Files.size(output);
+            if (written != size) throw new IllegalStateException("wrote " + written + " bytes, predicted " + size);
+            if (json) {
+                out.print(Json.pretty(toJson(plan, budget, size, errors, output, seconds)));
+            } else {
+                if (report) printReport(out, errors);
+                out.printf(Locale.ROOT, "wrote %s: %s bytes (%s) as %s in %.1f s (%.3f GB/s of input, %d threads)%n",
+                        output, grouped(written), Bytes.human(written), label, seconds, total / seconds / 1e9, threads);
+            }
             out.flush();
         }
         return 0;
+    }
+
+    private String targetText() {
+        if (targetSize != null) return "--target-size " + targetSize;
+        if (targetBpw != null) return "--target-bpw " + targetBpw;
+        return "--fit " + fitDevice + (ctx != null ? " --ctx " + ctx : "");
+    }
+
+    /** The byte budget of the output file from --target-size, --target-bpw or --fit. */
+    private long targetBytes(QuantSource src) {
+        if (targetSize != null) {
+            long b = Bytes.parse(targetSize);
+            if (b <= 0) throw new WeightclassException("--target-size must be positive, got " + targetSize);
+            return b;
+        }
+        long elements = src.tensors().stream().mapToLong(TensorInfo::elements).sum();
+        if (targetBpw != null) {
+            if (!(targetBpw > 0)) throw new WeightclassException("--target-bpw must be positive, got " + targetBpw);
+            return (long) Math.floor(targetBpw * elements / 8);
+        }
+        Device device = DeviceCatalog.builtIn().find(fitDevice);
+        int trained = src.hyperparameters().contextLength();
+        int context = ctx != null ? ctx : (trained > 0 ? Math.min(4096, trained) : 4096);
+        if (context < 1) throw new WeightclassException("--ctx must be at least 1, got " + context);
+        ModelVariant v = new ModelVariant(src.path().getFileName().toString(), "source", "gguf", 0,
+                src.hyperparameters(), src.tensors());
+        FitCalculator calc = new FitCalculator(InferenceRuntime.LLAMA_CPP, RunConfig.defaults(context), 0);
+        long weights = calc.weightBudget(v, device, AttentionWindow.NONE);
+        if (weights <= 0) {
+            throw new WeightclassException(device.name() + " has no memory left for weights at context " + context
+                    + " (KV cache and buffers take it all); try a smaller --ctx");
+        }
+        long tensorBytes = src.tensors().stream().mapToLong(TensorInfo::byteSize).sum();
+        long header = GgufQuantizer.outputSize(src, Map.of(), 0) - tensorBytes; // metadata, tensor infos, padding
+        return weights + Math.max(0, header);
     }
 
     private QuantOptions options() {
@@ -145,27 +246,54 @@ final class QuantizeCommand implements Callable<Integer> {
         return o;
     }
 
-    static int experts(GgufFile gguf) {
-        GgufValue arch = gguf.kv().get("general.architecture");
-        if (arch == null) return 0;
-        GgufValue n = gguf.kv().get(arch.value() + ".expert_count");
-        return n == null ? 0 : (int) n.asLong();
-    }
-
-    /** The exact size of the file quantize would write. */
-    static long outputSize(GgufFile gguf, QuantPlan plan, QuantPreset preset) {
-        List<GgufTensorSpec> specs = new ArrayList<>();
-        for (TensorInfo t : GgufQuantizer.llamaOrder(gguf.tensors())) {
-            specs.add(GgufTensorSpec.of(t).withType(plan.typeOf(t.name())));
+    private static Map<String, Object> toJson(QuantPlan plan, SizeBudget.Result budget, long predicted,
+                                              List<RoundTripError> errors, Path output, double seconds) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        if (budget != null) {
+            root.put("target_bytes", budget.targetBytes());
+            root.put("weighted_relative_error", budget.loss());
+        } else {
+            root.put("preset", plan.preset().name());
         }
-        Map<String, GgufValue> kv = GgufQuantizer.outputMetadata(gguf.kv(), preset.fileType());
-        return GgufWriter.fileSize(GgufWriter.DEFAULT_VERSION, kv, specs, GgufWriter.alignmentOf(kv));
+        root.put("predicted_bytes", predicted);
+        if (output != null) {
+            root.put("output", output.toString());
+            root.put("seconds", seconds);
+        }
+        Map<String, RoundTripError> byName = new HashMap<>();
+        if (errors != null) for (RoundTripError e : errors) byName.put(e.name(), e);
+        List<Map<String, Object>> tensors = new ArrayList<>();
+        for (QuantPlan.Decision d : plan.decisions()) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("name", d.name());
+            t.put("shape", d.shape());
+            t.put("from", d.from().name());
+            t.put("to", d.to().name());
+            t.put("bytes", d.bytes());
+            RoundTripError e = byName.get(d.name());
+            if (e != null) {
+                t.put("rmse", e.rmse());
+                t.put("max_abs_error", e.maxAbs());
+            }
+            if (budget == null && !d.note().isEmpty()) t.put("note", d.note());
+            tensors.add(t);
+        }
+        root.put("tensors", tensors);
+        return root;
     }
 
-    private static void printPlan(PrintWriter out, QuantPlan plan) {
+    private static void printPlan(PrintWriter out, QuantPlan plan, boolean sizeTarget) {
         for (QuantPlan.Decision d : plan.decisions()) {
+            String note = sizeTarget ? (d.converted() ? "size target" : "") : d.note();
             out.printf(Locale.ROOT, "%-40s %-22s %-6s -> %-6s %14s%s%n", d.name(), shape(d.shape()), d.from(), d.to(),
-                    grouped(d.bytes()), d.note().isEmpty() ? "" : "  " + d.note());
+                    grouped(d.bytes()), note.isEmpty() ? "" : "  " + note);
+        }
+    }
+
+    private static void printReport(PrintWriter out, List<RoundTripError> errors) {
+        out.printf(Locale.ROOT, "%-40s %-6s %14s %12s %12s%n", "tensor", "type", "bytes", "rmse", "max |err|");
+        for (RoundTripError e : errors) {
+            out.printf(Locale.ROOT, "%-40s %-6s %14s %12.4g %12.4g%n", e.name(), e.to(), grouped(e.bytes()), e.rmse(), e.maxAbs());
         }
     }
 

@@ -4,7 +4,10 @@ import dev.weightclass.size.Bytes;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Decides, for a runtime and run settings, whether variants fit devices, how fast they would
@@ -18,6 +21,10 @@ public final class FitCalculator {
     private final InferenceRuntime runtime;
     private final RunConfig run;
     private final double networkBitsPerSecond;
+    /** Memory does not depend on the device: one estimate per variant and settings serves every device. */
+    private final Map<ModelVariant, Map<Memo, MemoryEstimate>> memory = new IdentityHashMap<>();
+
+    private record Memo(AttentionWindow window, RunConfig run) {}
 
     /**
      * @param networkBitsPerSecond download speed used for the download time
@@ -37,7 +44,7 @@ public final class FitCalculator {
     }
 
     FitResult fit(ModelVariant v, Device d, AttentionWindow window, RunConfig cfg) {
-        MemoryEstimate mem = runtime.memoryModel().estimate(v, window, cfg);
+        MemoryEstimate mem = memory(v, window, cfg);
         long total = mem.required();
         long position = Math.max(1, cfg.contextLength() / 2);
         SpeedEstimate speed = SpeedModel.estimate(v, d, runtime, mem.kvCache(), position,
@@ -83,6 +90,22 @@ public final class FitCalculator {
         String reason = (fits ? "fits: " : "needs ") + Bytes.human(total) + (fits ? " of " : " but only ")
                 + Bytes.human(budget) + " for WebGPU buffers";
         return new FitResult(d, v, runtime, cfg, mem, budget, fits, memLimit, reason, speed, download);
+    }
+
+    private synchronized MemoryEstimate memory(ModelVariant v, AttentionWindow window, RunConfig cfg) {
+        return memory.computeIfAbsent(v, k -> new HashMap<>())
+                .computeIfAbsent(new Memo(window, cfg), k -> runtime.memoryModel().estimate(v, window, cfg));
+    }
+
+    /**
+     * Bytes of weights the device can hold beside this model's other needs at the run settings:
+     * the device's budget less the KV cache, compute and output buffers and overhead (everything
+     * the memory model counts except the weights and reclaimable pages).
+     */
+    public long weightBudget(ModelVariant v, Device d, AttentionWindow window) {
+        FitResult r = fit(v, d, window);
+        MemoryEstimate m = r.memory();
+        return r.budget() - (m.required() - m.part("weights"));
     }
 
     /**

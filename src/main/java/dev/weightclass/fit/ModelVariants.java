@@ -3,7 +3,6 @@ package dev.weightclass.fit;
 import dev.weightclass.WeightclassException;
 import dev.weightclass.format.Hyperparameters;
 import dev.weightclass.format.ModelFile;
-import dev.weightclass.format.gguf.GgufFile;
 import dev.weightclass.quant.QuantPreset;
 import dev.weightclass.size.ModelSpec;
 import dev.weightclass.size.OnnxTargets;
@@ -33,12 +32,11 @@ public final class ModelVariants {
      * when MODEL is a model file (first, with its real tensors and size).
      */
     public static LoadedModel load(String model) throws IOException {
-        SizeReport report = SizeEstimator.estimate(model);
         Path p = Path.of(model);
         boolean file = Files.exists(p) && !(Files.isRegularFile(p) && p.toString().endsWith(".json"));
-        if (!file) return build(report, SizeEstimator.spec(model), null);
+        if (!file) return build(SizeEstimator.estimate(model), SizeEstimator.spec(model), null);
         try (ModelFile m = ModelFile.open(p)) {
-            return build(report, m instanceof GgufFile ? null : SizeEstimator.spec(model), m);
+            return build(SizeEstimator.estimate(m), SizeEstimator.spec(m), m);
         }
     }
 
@@ -79,11 +77,7 @@ public final class ModelVariants {
 
     /** A size variant's tensors: planned by llama-quantize's rules, or an ONNX export's initializers. */
     private static List<TensorInfo> tensorsOf(SizeVariant sv, ModelSpec spec, ModelFile file) {
-        if (sv.format().equals("gguf")) {
-            QuantPreset preset = QuantPreset.parse(sv.type());
-            if (file instanceof GgufFile g) return SizeEstimator.plannedGgufTensors(g, preset);
-            return spec == null ? List.of() : SizeEstimator.plannedGgufTensors(spec, preset);
-        }
+        if (sv.format().equals("gguf")) return sv.tensors();
         List<TensorInfo> weights = spec != null ? OnnxTargets.exported(spec)
                 : file == null ? List.of() : file.tensors().stream().filter(t -> t.parameters() > 0).toList();
         return onnxTensors(weights, sv.type());

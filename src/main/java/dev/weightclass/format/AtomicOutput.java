@@ -51,6 +51,8 @@ public final class AtomicOutput {
             done = true;
         } catch (IOException e) {
             throw new WeightclassException(target + ": writing failed (" + reason(e) + "); nothing was written", e);
+        } catch (java.io.UncheckedIOException e) { // producers that stream through lambdas
+            throw new WeightclassException(target + ": writing failed (" + reason(e.getCause()) + "); nothing was written", e);
         } finally {
             if (!done) Files.deleteIfExists(tmp);
         }

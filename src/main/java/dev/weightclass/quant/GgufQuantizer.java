@@ -49,13 +49,23 @@ public final class GgufQuantizer {
      */
     public static void quantize(GgufFile in, Path target, Map<String, TensorType> types, int fileType,
                                 int threads, LongConsumer progress) throws IOException {
+        quantize(QuantSource.of(in), target, types, fileType, threads, progress, false);
+    }
+
+    /**
+     * Quantizes any {@link QuantSource} (GGUF, or a model converted on the fly) into a GGUF file.
+     *
+     * @param measure also decode every written row and measure the round-trip error, in the
+     *                same pass and on the same worker threads
+     * @return one entry per tensor in output order when {@code measure}, else an empty list
+     */
+    public static List<RoundTripError> quantize(QuantSource in, Path target, Map<String, TensorType> types,
+                                                int fileType, int threads, LongConsumer progress, boolean measure)
+            throws IOException {
         List<TensorInfo> order = llamaOrder(in.tensors());
-        List<GgufTensorSpec> specs = new ArrayList<>();
-        for (TensorInfo t : order) {
-            specs.add(GgufTensorSpec.of(t).withType(types.getOrDefault(t.name(), t.type())));
-        }
-        for (GgufTensorSpec s : specs) s.byteSize(); // rows that do not fit the block size fail here
+        List<GgufTensorSpec> specs = specs(order, types);
         Map<String, GgufValue> kv = outputMetadata(in.kv(), fileType);
+        List<RoundTripError> errors = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
             Thread th = new Thread(r, "quantize");
             th.setDaemon(true);
@@ -66,43 +76,84 @@ public final class GgufQuantizer {
                 TensorInfo src = order.get(index);
                 MemorySegment data = in.data(src);
                 if (spec.type() == src.type()) {
-                    sink.write(data);
+                    copy(in, src, data, sink);
+                    if (measure) errors.add(new RoundTripError(src.name(), src.type(), spec.type(), spec.byteSize(),
+                            src.elements(), 0, 0));
                 } else {
-                    convert(data, src, spec.type(), sink, pool);
+                    RoundTripError e = convert(in, data, src, spec.type(), sink, pool, measure);
+                    if (measure) errors.add(e);
                 }
                 if (progress != null) progress.accept(src.byteSize());
             });
         } finally {
             pool.shutdownNow();
         }
+        return errors;
     }
 
+    /** The output's tensor specs, in output order (rows that do not fit the block size fail here). */
+    static List<GgufTensorSpec> specs(List<TensorInfo> order, Map<String, TensorType> types) {
+        List<GgufTensorSpec> specs = new ArrayList<>();
+        for (TensorInfo t : order) specs.add(GgufTensorSpec.of(t).withType(types.getOrDefault(t.name(), t.type())));
+        for (GgufTensorSpec s : specs) s.byteSize();
+        return specs;
+    }
+
+    /** The exact size of the GGUF file {@link #quantize} writes for these types. */
+    public static long outputSize(QuantSource in, Map<String, TensorType> types, int fileType) {
+        Map<String, GgufValue> kv = outputMetadata(in.kv(), fileType);
+        return GgufWriter.fileSize(GgufWriter.DEFAULT_VERSION, kv, specs(llamaOrder(in.tensors()), types),
+                GgufWriter.alignmentOf(kv));
+    }
+
+    /** Writes a tensor unchanged: whole, or row by row when the input keeps its rows in another order. */
+    private static void copy(QuantSource in, TensorInfo src, MemorySegment data, GgufWriter.TensorSink sink)
+            throws IOException {
+        if (in.rowsInOrder(src)) {
+            sink.write(data);
+            return;
+        }
+        long n = src.rowLength(), rows = src.elements() / Math.max(1, n);
+        long rowBytes = TensorRows.rowBytes(src.type(), n);
+        for (long r = 0; r < rows; r++) sink.write(data.asSlice(in.storedRow(src, r) * rowBytes, rowBytes));
+    }
+
+    /** One chunk of output rows and, when measured, its round-trip error. */
+    private record Chunk(byte[] out, double sumSquares, double maxAbs) {}
+
     /** Converts one tensor row chunk by row chunk; chunks run in parallel, are written in order. */
-    static void convert(MemorySegment data, TensorInfo src, TensorType to, GgufWriter.TensorSink sink,
-                        ExecutorService pool) throws IOException {
+    static RoundTripError convert(QuantSource in, MemorySegment data, TensorInfo src, TensorType to,
+                                  GgufWriter.TensorSink sink, ExecutorService pool, boolean measure) throws IOException {
         int n = Math.toIntExact(src.rowLength());
         long rows = src.elements() / Math.max(1, n);
         RowQuantizer q = Quantizers.forType(to);
         int rowBytes = q.rowBytes(n);
         int rowsPerChunk = Math.max(1, CHUNK_BYTES / Math.max(1, rowBytes));
         int inFlight = 4 * Math.max(1, ((java.util.concurrent.ThreadPoolExecutor) pool).getMaximumPoolSize());
-        List<Future<byte[]>> pending = new ArrayList<>();
+        List<Future<Chunk>> pending = new ArrayList<>();
+        double[] total = {0, 0};
         try {
             for (long first = 0; first < rows; first += rowsPerChunk) {
                 long start = first;
                 int count = (int) Math.min(rowsPerChunk, rows - first);
                 pending.add(pool.submit(() -> {
                     float[] x = new float[n];
+                    float[] back = measure ? new float[n] : null;
+                    double[] sse = {0}, max = {0};
                     byte[] out = new byte[count * rowBytes];
                     for (int r = 0; r < count; r++) {
-                        TensorRows.read(data, src.type(), n, start + r, x, 0);
+                        TensorRows.read(data, src.type(), n, in.storedRow(src, start + r), x, 0);
                         q.quantize(x, 0, n, out, r * rowBytes);
+                        if (measure) {
+                            q.dequantize(out, r * rowBytes, back, 0, n);
+                            RoundTripError.accumulate(x, back, n, sse, max);
+                        }
                     }
-                    return out;
+                    return new Chunk(out, sse[0], max[0]);
                 }));
-                if (pending.size() >= inFlight) sink.write(ByteBuffer.wrap(pending.removeFirst().get()));
+                if (pending.size() >= inFlight) write(pending.removeFirst().get(), sink, total);
             }
-            while (!pending.isEmpty()) sink.write(ByteBuffer.wrap(pending.removeFirst().get()));
+            while (!pending.isEmpty()) write(pending.removeFirst().get(), sink, total);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while quantizing " + src.name(), e);
@@ -111,8 +162,15 @@ public final class GgufQuantizer {
             if (c instanceof RuntimeException re) throw re;
             throw new IOException("quantizing " + src.name() + " failed", c);
         } finally {
-            for (Future<byte[]> f : pending) f.cancel(true);
+            for (Future<Chunk> f : pending) f.cancel(true);
         }
+        return new RoundTripError(src.name(), src.type(), to, (long) rowBytes * rows, src.elements(), total[0], total[1]);
+    }
+
+    private static void write(Chunk c, GgufWriter.TensorSink sink, double[] total) throws IOException {
+        sink.write(ByteBuffer.wrap(c.out()));
+        total[0] += c.sumSquares();
+        total[1] = Math.max(total[1], c.maxAbs());
     }
 
     /** llama.cpp's tensor order (see {@link QuantPlan#LLAMA_ORDER}). */

@@ -10,8 +10,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Which type every tensor gets when a model is quantized to a preset, decided exactly as
@@ -139,8 +137,6 @@ public final class QuantPlan {
     public static final Comparator<TensorInfo> LLAMA_ORDER =
             Comparator.<TensorInfo>comparingInt(t -> blockIndex(t.name())).thenComparing(TensorInfo::name);
 
-    private static final Pattern BLOCK = Pattern.compile("^blk\\.(-?\\d+)\\.");
-
     /** The tensors sorted by {@link #LLAMA_ORDER}, each block index parsed once. */
     public static List<TensorInfo> llamaOrder(List<TensorInfo> tensors) {
         record Keyed(int block, TensorInfo t) {}
@@ -153,11 +149,16 @@ public final class QuantPlan {
     }
 
     static int blockIndex(String name) {
+        // "blk.N." parsed by hand, not by a regex: this runs for every tensor of every preset `size` plans
         if (!name.startsWith("blk.")) return -1;
-        Matcher m = BLOCK.matcher(name);
-        if (!m.find()) return -1;
+        int i = 4;
+        int start = i;
+        if (i < name.length() && name.charAt(i) == '-') i++;
+        int digits = i;
+        while (i < name.length() && Character.isDigit(name.charAt(i)) && name.charAt(i) < 128) i++;
+        if (i == digits || i >= name.length() || name.charAt(i) != '.') return -1;
         try {
-            return Integer.parseInt(m.group(1));
+            return Integer.parseInt(name, start, i, 10);
         } catch (NumberFormatException e) {
             return -1;
         }

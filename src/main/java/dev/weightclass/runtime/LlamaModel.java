@@ -29,6 +29,7 @@ public final class LlamaModel implements AutoCloseable {
     private final ModelFile owned;
     private final float[] invFreq;
     private volatile LinearInputHook hook;
+    private volatile LinearAdapter adapter;
 
     private LlamaModel(LlamaConfig config, LlamaWeights weights, Kernels kernels, ModelFile owned) {
         this.config = config;
@@ -65,6 +66,9 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Installs (or with null removes) the hook that sees every linear layer's input. */
     public void setLinearInputHook(LinearInputHook hook) { this.hook = hook; }
+
+    /** Installs (or with null removes) a correction added to linear layers' outputs (LoRA applied unmerged). */
+    public void setLinearAdapter(LinearAdapter adapter) { this.adapter = adapter; }
 
     /** A fresh sequence with room for {@code contextLength} tokens of keys and values. */
     public Session newSession(int contextLength) {
@@ -227,6 +231,8 @@ public final class LlamaModel implements AutoCloseable {
         LinearInputHook hk = hook;
         if (hk != null) hk.onInput(layer, w, in, n);
         kernels.matmul(w, in, out, n);
+        LinearAdapter ad = adapter;
+        if (ad != null) ad.addTo(layer, w, in, out, n);
     }
 
     /** Causal attention of tokens pos0..pos0+n-1 over the cache, one task per (token, head). */

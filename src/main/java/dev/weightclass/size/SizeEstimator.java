@@ -91,33 +91,9 @@ public final class SizeEstimator {
         return Catalog.get(modelConfigOrName).spec();
     }
 
-    /**
-     * One GGUF preset's tensors with the type and bytes llama-quantize would give each (memory
-     * models need more than the total: which tensors are repacked, which are only gathered).
-     */
-    public static List<dev.weightclass.tensor.TensorInfo> plannedGgufTensors(ModelSpec spec,
-                                                                           dev.weightclass.quant.QuantPreset preset) {
-        var source = preset == dev.weightclass.quant.QuantPreset.F32
-                ? SpecSizes.retyped(spec.ggufTensors(), dev.weightclass.tensor.TensorType.F32) : spec.ggufTensors();
-        return planned(source, dev.weightclass.quant.QuantPlan.Model.of(spec.hyperparameters(), spec.experts()), preset);
-    }
-
-    /** The same for a GGUF input file, planned from its own tensors as {@link GgufSizes} does. */
-    public static List<dev.weightclass.tensor.TensorInfo> plannedGgufTensors(dev.weightclass.format.gguf.GgufFile file,
-                                                                           dev.weightclass.quant.QuantPreset preset) {
-        return planned(file.tensors(), GgufSizes.model(file), preset);
-    }
-
-    private static List<dev.weightclass.tensor.TensorInfo> planned(List<dev.weightclass.tensor.TensorInfo> source,
-                                                                 dev.weightclass.quant.QuantPlan.Model model,
-                                                                 dev.weightclass.quant.QuantPreset preset) {
-        var plan = SpecSizes.plan(source, model, preset, dev.weightclass.quant.QuantOptions.DEFAULT).plan();
-        List<dev.weightclass.tensor.TensorInfo> out = new ArrayList<>();
-        for (var d : plan.decisions()) {
-            var c = dev.weightclass.tensor.TensorRoles.classify(d.name());
-            out.add(new dev.weightclass.tensor.TensorInfo(d.name(), d.shape(), d.to(), 0, 0, d.bytes(), c.role(), c.layer()));
-        }
-        return out;
+    /** The description the sizes of an opened model are planned from, or null when it has none (GGUF). */
+    public static ModelSpec spec(ModelFile model) throws IOException {
+        return model instanceof dev.weightclass.format.gguf.GgufFile ? null : ModelSizes.specOf(model);
     }
 
     private static boolean looksLikePath(String s) {

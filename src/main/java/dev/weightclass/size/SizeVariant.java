@@ -1,6 +1,9 @@
 package dev.weightclass.size;
 
+import dev.weightclass.tensor.TensorInfo;
+
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,9 +17,20 @@ import java.util.Map;
  * @param bitsPerWeight   8 * weightBytes / parameters
  * @param exact           true when the size is what the tool would write to the byte, false for estimates
  * @param note            why the size is what it is (fallbacks, overrides, assumptions), or empty
+ * @param tensors         for GGUF presets, every tensor with the type and bytes it is planned to get
+ *                        (memory models need more than the total); empty otherwise
  */
 public record SizeVariant(String type, String format, long bytes, long weightBytes, long largestTensorBytes,
-                          double bitsPerWeight, boolean exact, String note) {
+                          double bitsPerWeight, boolean exact, String note, List<TensorInfo> tensors) {
+
+    public SizeVariant {
+        tensors = List.copyOf(tensors);
+    }
+
+    public SizeVariant(String type, String format, long bytes, long weightBytes, long largestTensorBytes,
+                       double bitsPerWeight, boolean exact, String note) {
+        this(type, format, bytes, weightBytes, largestTensorBytes, bitsPerWeight, exact, note, List.of());
+    }
 
     public boolean available() { return bytes >= 0; }
 

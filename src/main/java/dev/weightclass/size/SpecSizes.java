@@ -8,7 +8,9 @@ import dev.weightclass.tensor.TensorInfo;
 import dev.weightclass.tensor.TensorType;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -35,7 +37,7 @@ final class SpecSizes {
     }
 
     /** A plan, or when llama-quantize would stop on a shape, the plan with those tensors kept F16. */
-    record Planned(QuantPlan plan, String note) {}
+    record Planned(QuantPlan plan, String note, List<TensorInfo> source) {}
 
     static Planned plan(List<TensorInfo> source, QuantPlan.Model model, QuantPreset p, QuantOptions options) {
         List<String> overridden = new ArrayList<>();
@@ -50,7 +52,7 @@ final class SpecSizes {
                             + String.join(" ", overridden.stream().map(s -> s + "=f16").toList())
                             + (note.isEmpty() ? "" : "; " + note);
                 }
-                return new Planned(plan, note);
+                return new Planned(plan, note, source);
             } catch (QuantPlan.ImpossibleException e) {
                 String pattern = e.tensor().replaceFirst("^blk\\.\\d+\\.", "").replaceFirst("\\.weight$", "");
                 if (overridden.contains(pattern) || e.getMessage().contains("requantiz")) throw e;
@@ -71,7 +73,21 @@ final class SpecSizes {
         long weights = planned.plan.dataBytes();
         long largest = planned.plan.decisions().stream().mapToLong(QuantPlan.Decision::bytes).max().orElse(0);
         return new SizeVariant(p.name(), "gguf", bytes, weights, largest,
-                parameters == 0 ? 0 : 8.0 * weights / parameters, exact, planned.note);
+                parameters == 0 ? 0 : 8.0 * weights / parameters, exact, planned.note, tensors(planned.plan, planned.source));
+    }
+
+    /** A plan's tensors as they would be written: planned type and bytes, with the source's role and layer. */
+    static List<TensorInfo> tensors(QuantPlan plan, List<TensorInfo> source) {
+        Map<String, TensorInfo> byName = new HashMap<>(source.size() * 2);
+        for (TensorInfo t : source) byName.put(t.name(), t);
+        List<TensorInfo> out = new ArrayList<>(plan.decisions().size());
+        for (QuantPlan.Decision d : plan.decisions()) {
+            TensorInfo src = byName.get(d.name());
+            var role = src != null ? src.role() : dev.weightclass.tensor.TensorRoles.classify(d.name()).role();
+            int layer = src != null ? src.layer() : dev.weightclass.tensor.TensorRoles.classify(d.name()).layer();
+            out.add(new TensorInfo(d.name(), d.shape(), d.to(), 0, 0, d.bytes(), role, layer));
+        }
+        return out;
     }
 
     static List<TensorInfo> retyped(List<TensorInfo> ts, TensorType type) {

@@ -90,4 +90,20 @@ class QuantizeCommandTest {
         assertThat(missingDir.code()).isEqualTo(2);
         assertThat(missingDir.err().lines().count()).isEqualTo(1);
     }
+
+    @Test
+    void unwritableFolderAndSameFileAreOneLineExitTwo(@TempDir Path dir) throws IOException {
+        Path in = SharedData.golden("aidreams260K-f32.gguf");
+        // /proc takes no new files, not even from root
+        Run unwritable = run("quantize", in.toString(), "-o", "/proc/weightclass-out.gguf", "--type", "q8_0",
+                "--tensor-type", "ffn_down=f16");
+        assertThat(unwritable.code()).isEqualTo(2);
+        assertThat(unwritable.err().lines().toList()).singleElement().asString().contains("cannot write in /proc");
+        Path link = dir.resolve("link.gguf");
+        Files.createSymbolicLink(link, in);
+        Run same = run("quantize", in.toString(), "-o", link.toString(), "--type", "f16");
+        assertThat(same.code()).isEqualTo(2);
+        assertThat(same.err().lines().toList()).singleElement().asString().contains("overwrite the input");
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+    }
 }

@@ -65,6 +65,32 @@ class GoldenQuantizationTest {
         assertThat(mismatches).as(golden).isEmpty();
     }
 
+    /**
+     * The only IQ4_XS reference: in llama-quantize's imatrix IQ4_XS file, token_embd.weight had no
+     * importance data ("did not find weights for token_embd.weight" in q-a-IQ4_XS.log), so it was
+     * quantized by the plain IQ4_XS path, the one weightclass implements.
+     */
+    @org.junit.jupiter.api.Test
+    void iq4xsTokenEmbeddingIsByteIdenticalWithLlamaQuantize() throws IOException {
+        try (var src = dev.weightclass.format.gguf.GgufFile.open(dev.weightclass.SharedData.golden("synth-a-f32.gguf"));
+             var ref = dev.weightclass.format.gguf.GgufFile.open(
+                     dev.weightclass.SharedData.golden("imatrix/synth-a.IQ4_XS.imatrix.gguf"))) {
+            var want = ref.tensor("token_embd.weight").orElseThrow();
+            var from = src.tensor("token_embd.weight").orElseThrow();
+            assertThat(want.type()).isEqualTo(TensorType.IQ4_XS);
+            int n = (int) from.rowLength(), rows = (int) (from.elements() / n);
+            RowQuantizer q = Quantizers.scalar(TensorType.IQ4_XS).orElseThrow();
+            byte[] got = new byte[q.rowBytes(n) * rows];
+            float[] x = new float[n];
+            for (int r = 0; r < rows; r++) {
+                TensorRows.read(src.data(from), from.type(), n, r, x, 0);
+                q.quantize(x, 0, n, got, r * q.rowBytes(n));
+            }
+            byte[] expected = ref.data(want).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            assertThat(got).isEqualTo(expected);
+        }
+    }
+
     private static String describe(GoldenFiles.Tensor t, byte[] got, byte[] expected) {
         int bb = t.type().blockBytes(), blocks = expected.length / bb, bad = 0, first = -1;
         for (int i = 0; i < blocks; i++) {

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The aidreams260K reference outputs and the two checks every format and type must pass. */
-final class Aidreams {
+public final class Aidreams {
     private Aidreams() {}
 
     static JsonNode golden(String variant) throws IOException {
@@ -18,7 +18,7 @@ final class Aidreams {
         return root.path("results").path("aidreams260K-" + variant + ".gguf");
     }
 
-    static List<int[]> teacherSamples() throws IOException {
+    public static List<int[]> teacherSamples() throws IOException {
         JsonNode root = new ObjectMapper().readTree(SharedData.data("aidreams260K/aidreams260K_teacher_samples.json").toFile());
         List<int[]> out = new ArrayList<>();
         for (JsonNode s : root) {
