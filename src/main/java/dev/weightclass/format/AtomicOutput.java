@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one way weightclass writes an output file: into a temporary file in the target folder,
@@ -17,6 +19,21 @@ import java.nio.file.StandardOpenOption;
  */
 public final class AtomicOutput {
     private AtomicOutput() {}
+
+    /** Temporary files being written; removed by a shutdown hook when Ctrl-C ends the JVM mid-write. */
+    private static final Set<Path> IN_PROGRESS = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path p : IN_PROGRESS) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // the JVM is exiting: nothing better to do
+                }
+            }
+        }, "weightclass-remove-partial-output"));
+    }
 
     /** Writes the file's content through a channel positioned at 0. */
     @FunctionalInterface
@@ -45,7 +62,9 @@ public final class AtomicOutput {
         } catch (IOException e) {
             throw new WeightclassException(target + ": cannot write in " + dir + " (" + reason(e) + ")", e);
         }
+        shareable(tmp, abs);
         boolean done = false;
+        IN_PROGRESS.add(tmp);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 producer.write(ch);
@@ -57,12 +76,38 @@ public final class AtomicOutput {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
             done = true;
+            syncFolder(dir);
         } catch (IOException e) {
             throw new WeightclassException(target + ": writing failed (" + reason(e) + "); nothing was written", e);
         } catch (java.io.UncheckedIOException e) { // producers that stream through lambdas
             throw new WeightclassException(target + ": writing failed (" + reason(e.getCause()) + "); nothing was written", e);
         } finally {
+            IN_PROGRESS.remove(tmp);
             if (!done) Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Makes the rename itself durable: a crash right after it must not bring the old file back. */
+    private static void syncFolder(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // some file systems cannot sync a folder; the file itself is already on disk
+        }
+    }
+
+    /**
+     * Temporary files are created owner-only (0600); an output (a report, a web manifest served by
+     * a web server) should be readable like any file the user writes: the replaced file's
+     * permissions, else rw-r--r--. File systems without POSIX permissions keep their default.
+     */
+    private static void shareable(Path tmp, Path target) {
+        try {
+            var perms = Files.exists(target) ? Files.getPosixFilePermissions(target)
+                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+            Files.setPosixFilePermissions(tmp, perms);
+        } catch (UnsupportedOperationException | IOException e) {
+            // not POSIX, or not ours to change: keep what the file system gave
         }
     }
 
