@@ -34,6 +34,7 @@ import java.nio.file.NoSuchFileException;
                 EvalCommand.class,
                 PruneCommand.class,
                 BenchCommand.class,
+                ShareCommand.class,
                 LoraCommand.class,
         },
         footer = {"", "Run 'weightclass COMMAND --help' for a command's options.",

@@ -170,7 +170,9 @@ public final class LlamaModel implements AutoCloseable {
             if (t < 0 || t >= c.vocabSize()) {
                 throw new WeightclassException("token id " + t + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
             }
-            kernels.row(weights.tokenEmbedding, t, b.x[i], 0);
+            WeightMatrix e = weights.tokenEmbedding;
+            if (e.palette() != null) Palette.decode(e, t, b.x[i], 0);
+            else kernels.row(e, t, b.x[i], 0);
             if (c.embedScale() != 1f) scale(b.x[i], c.dim(), c.embedScale());
         }
         for (int l = 0; l < c.layers(); l++) layer(l, s, b, pos0, n);
@@ -230,7 +232,9 @@ public final class LlamaModel implements AutoCloseable {
     private void linear(int layer, WeightMatrix w, float[][] in, float[][] out, int n) {
         LinearInputHook hk = hook;
         if (hk != null) hk.onInput(layer, w, in, n);
-        kernels.matmul(w, in, out, n);
+        // Palettized weights (docs/SHARING.md) expand row by row through their table; the rest go to the kernels.
+        if (w.palette() != null) Palette.matmul(kernels, w, in, out, n);
+        else kernels.matmul(w, in, out, n);
         LinearAdapter ad = adapter;
         if (ad != null) ad.addTo(layer, w, in, out, n);
     }
