@@ -213,6 +213,9 @@ final class KQuants {
         float[] mins = new float[QK_K / 32];
         float[] scales = new float[QK_K / 32];
         float[] theMin = new float[1];
+        int sc = yo + 4;
+
+        float maxScale = 0, maxMin = 0;
         for (int j = 0; j < QK_K / 32; j++) {
             float sumX2 = 0;
             for (int l = 0; l < 32; l++) sumX2 += x[xo + 32 * j + l] * x[xo + 32 * j + l];
@@ -221,15 +224,6 @@ final class KQuants {
             scales[j] = makeQkx2Quants(32, nmax, x, xo + 32 * j, weights, L, 32 * j, theMin, Laux,
                     rmin, rdelta, nstep, false);
             mins[j] = theMin[0];
-        }
-        finishK4Scales(x, xo, y, yo, L, nmax, scales, mins);
-    }
-
-    /** The rest of quantizeK4Scales once every sub-block has its scale and min: 6-bit packing, final levels. */
-    static void finishK4Scales(float[] x, int xo, byte[] y, int yo, byte[] L, int nmax, float[] scales, float[] mins) {
-        int sc = yo + 4;
-        float maxScale = 0, maxMin = 0;
-        for (int j = 0; j < QK_K / 32; j++) {
             if (scales[j] > maxScale) maxScale = scales[j];
             if (mins[j] > maxMin) maxMin = mins[j];
         }
@@ -255,15 +249,6 @@ final class KQuants {
         }
     }
 
-    /** Q4_K's nibble packing: values j..j+31 low, j+32..j+63 high, per 64. */
-    static void packQ4K(byte[] L, byte[] y, int yo) {
-        int q = yo + 16;
-        for (int j = 0; j < QK_K; j += 64) {
-            for (int l = 0; l < 32; l++) y[q + l] = (byte) (L[j + l] | (L[j + l + 32] << 4));
-            q += 32;
-        }
-    }
-
     /** Q4_K: d @0, dmin @2, scales[12] @4, qs[128] @16. */
     static final class Q4_K extends BlockQuantizer {
         Q4_K() { super(TensorType.Q4_K); }
@@ -272,7 +257,11 @@ final class KQuants {
         void quantizeBlock(float[] x, int xo, byte[] y, int yo) {
             byte[] L = new byte[QK_K];
             quantizeK4Scales(x, xo, y, yo, L, 15, -1.f, 0.1f, 20);
-            packQ4K(L, y, yo);
+            int q = yo + 16;
+            for (int j = 0; j < QK_K; j += 64) {
+                for (int l = 0; l < 32; l++) y[q + l] = (byte) (L[j + l] | (L[j + l + 32] << 4));
+                q += 32;
+            }
         }
 
         @Override
@@ -340,21 +329,15 @@ final class KQuants {
         void quantizeBlock(float[] x, int xo, byte[] y, int yo) {
             byte[] L = new byte[QK_K];
             float[] scales = new float[QK_K / 16];
-            for (int ib = 0; ib < QK_K / 16; ib++) {
-                scales[ib] = makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib, 1, null, 0);
-            }
-            finish(x, xo, y, yo, L, scales);
-        }
-
-        /** The rest of the block once every 16-value group has its scale: int8 scales, final levels, packing. */
-        static void finish(float[] x, int xo, byte[] y, int yo, byte[] L, float[] scales) {
             float maxScale = 0, maxAbsScale = 0;
             for (int ib = 0; ib < QK_K / 16; ib++) {
-                float abs = Math.abs(scales[ib]);
-                if (abs > maxAbsScale) { maxAbsScale = abs; maxScale = scales[ib]; }
+                float scale = makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib, 1, null, 0);
+                scales[ib] = scale;
+                float abs = Math.abs(scale);
+                if (abs > maxAbsScale) { maxAbsScale = abs; maxScale = scale; }
             }
             if (maxAbsScale < GROUP_MAX_EPS) {
-                for (int j = 0; j < 210; j++) y[yo + j] = 0;
+                for (int j = 0; j < blockBytes; j++) y[yo + j] = 0;
                 Half.putFloat(y, yo + 208, 0.f);
                 return;
             }

@@ -10,8 +10,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API kernels for the hot types (Q8_0, Q4_0, Q4_K, Q6_K encode and decode; the k-quant
- * scale searches run sub-blocks side by side in {@link KQuantLanes}). Quantizers give the same bytes as the scalar ports
+ * Vector API kernels for the hot types (Q8_0, Q4_0 encode and decode; Q4_K, Q6_K decode). Quantizers give the same bytes as the scalar ports
  * (only exact operations are reordered: max, integer packing); dequantizers give the same
  * floats; dot products sum in lane order, so they differ from the scalar sum by rounding only.
  * NaN inputs are outside the byte-identity promise.
@@ -30,7 +29,7 @@ final class VectorQuants {
 
     /** Vector kernels are used only where the hardware has 8 or 16 float lanes. */
     static boolean usable() {
-        return LANES >= 8 && 32 % LANES == 0 && KQuantLanes.usable();
+        return LANES >= 8 && 32 % LANES == 0;
     }
 
     /** C roundf of each lane, exactly: truncate, then step away from zero when |fraction| >= 0.5. */
@@ -155,16 +154,14 @@ final class VectorQuants {
         }
     }
 
-    /** Q4_K: the scale search of 8 sub-blocks in lanes ({@link KQuantLanes}); decoding and dot products in vectors. */
+    /** Q4_K: quantization by the scalar port; decoding and dot products in vectors. */
     static final class Q4_K extends BlockQuantizer {
+        private final KQuants.Q4_K scalar = new KQuants.Q4_K();
+
         Q4_K() { super(TensorType.Q4_K); }
 
         @Override
-        void quantizeBlock(float[] x, int xo, byte[] y, int yo) {
-            byte[] L = new byte[256];
-            KQuantLanes.k4Scales(x, xo, y, yo, L, 15, -1.f, 0.1f, 20);
-            KQuants.packQ4K(L, y, yo);
-        }
+        void quantizeBlock(float[] x, int xo, byte[] y, int yo) { scalar.quantizeBlock(x, xo, y, yo); }
 
         @Override
         void dequantizeBlock(byte[] b, int bo, float[] y, int yo) {
@@ -210,17 +207,14 @@ final class VectorQuants {
         }
     }
 
-    /** Q6_K: the 16 group searches in lanes ({@link KQuantLanes}); decoding and dot products in vectors. */
+    /** Q6_K: quantization by the scalar port; decoding and dot products in vectors. */
     static final class Q6_K extends BlockQuantizer {
+        private final KQuants.Q6_K scalar = new KQuants.Q6_K();
+
         Q6_K() { super(TensorType.Q6_K); }
 
         @Override
-        void quantizeBlock(float[] x, int xo, byte[] y, int yo) {
-            byte[] L = new byte[256];
-            float[] scales = new float[16];
-            KQuantLanes.q6Scales(x, xo, L, scales);
-            KQuants.Q6_K.finish(x, xo, y, yo, L, scales);
-        }
+        void quantizeBlock(float[] x, int xo, byte[] y, int yo) { scalar.quantizeBlock(x, xo, y, yo); }
 
         /** The 4 decoded values groups (l, l+32, l+64, l+96) of lanes l..l+LANES of a 128-chunk. */
         private static void decode(byte[] b, int ql, int qh, int l, IntVector[] q) {

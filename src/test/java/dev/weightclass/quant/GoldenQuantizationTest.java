@@ -102,13 +102,11 @@ class GoldenQuantizationTest {
         return t.name() + " (" + t.type() + "): " + bad + "/" + blocks + " blocks differ, first #" + first;
     }
 
-    /** The scalar reference and, where encoding is vectorized (Q8_0, Q4_0, Q4_K, Q6_K), the vector kernel. */
+    /** The scalar reference and, where encoding is vectorized (Q8_0, Q4_0), the vector kernel. */
     static List<RowQuantizer> implementations(TensorType type) {
         List<RowQuantizer> out = new ArrayList<>();
         out.add(Quantizers.scalar(type).orElseThrow());
-        if (type == TensorType.Q8_0 || type == TensorType.Q4_0 || type == TensorType.Q4_K || type == TensorType.Q6_K) {
-            Quantizers.vector(type).ifPresent(out::add);
-        }
+        if (type == TensorType.Q8_0 || type == TensorType.Q4_0) Quantizers.vector(type).ifPresent(out::add);
         return out;
     }
 }
