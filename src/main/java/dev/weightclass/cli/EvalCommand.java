@@ -51,6 +51,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--lora", paramLabel = "ADAPTER[:SCALE]",
+            description = "Apply a LoRA adapter (PEFT folder or GGUF) as the model runs, without merging; repeatable; "
+                    + ":SCALE multiplies its alpha/r.")
+    java.util.List<String> lora;
+
     @Mixin
     ModelOptions options;
 
@@ -61,7 +66,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String content = readUtf8(text);
         PrintWriter out = spec.commandLine().getOut();
-        try (Kernels k = options.kernels(); LlamaModel m = ModelOptions.open(model, k);
+        try (Kernels k = options.kernels(); LlamaModel m = ModelOptions.open(model, k, lora);
              LlamaModel ref = reference == null ? null : ModelOptions.open(reference, k)) {
             Tokenizer tok = options.tokenizer(model, m.config().vocabSize());
             int[] tokens = tok.encode(content, true);

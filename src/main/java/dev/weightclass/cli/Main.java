@@ -34,6 +34,11 @@ import java.nio.file.NoSuchFileException;
                 EvalCommand.class,
                 PruneCommand.class,
                 BenchCommand.class,
+                ReportCommand.class,
+                ServeCommand.class,
+                ExportWebCommand.class,
+                ShareCommand.class,
+                LoraCommand.class,
         },
         footer = {"", "Run 'weightclass COMMAND --help' for a command's options.",
                 "Exit codes: 0 ok, 2 bad input (one line on stderr saying what and where)."})

@@ -33,6 +33,13 @@ final class ModelOptions {
         return LlamaModel.owning(ModelFile.open(model), kernels);
     }
 
+    /** The model with LoRA adapters ({@code PATH[:SCALE]}) applied as it runs, unmerged. */
+    static LlamaModel open(Path model, Kernels kernels, java.util.List<String> lora) throws IOException {
+        if (lora == null || lora.isEmpty()) return open(model, kernels);
+        return dev.weightclass.lora.LoraRuntime.open(model, kernels,
+                lora.stream().map(dev.weightclass.lora.AdapterSpec::parse).toList());
+    }
+
     /** The tokenizer of {@code model} (vocabulary of {@code vocabSize}), or the one --tokenizer names. */
     Tokenizer tokenizer(Path model, int vocabSize) throws IOException {
         if (tokenizer == null) return Tokenizers.forModel(model);

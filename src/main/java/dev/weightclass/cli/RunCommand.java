@@ -52,6 +52,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object {token_ids, text, tokens_per_second} at the end instead of streaming.")
     boolean json;
 
+    @Option(names = "--lora", paramLabel = "ADAPTER[:SCALE]",
+            description = "Apply a LoRA adapter (PEFT folder or GGUF) as the model runs, without merging; repeatable; "
+                    + ":SCALE multiplies its alpha/r.")
+    java.util.List<String> lora;
+
     @Mixin
     ModelOptions options;
 
@@ -64,7 +69,7 @@ final class RunCommand implements Callable<Integer> {
         if (!(temp >= 0)) throw new WeightclassException("--temp must be >= 0");
         if (!(topP > 0 && topP <= 1)) throw new WeightclassException("--top-p must be in (0, 1]");
         PrintWriter out = spec.commandLine().getOut();
-        try (Kernels k = options.kernels(); LlamaModel m = ModelOptions.open(model, k)) {
+        try (Kernels k = options.kernels(); LlamaModel m = ModelOptions.open(model, k, lora)) {
             Tokenizer tok = options.tokenizer(model, m.config().vocabSize());
             int bos = tok.bos() >= 0 ? tok.bos() : 1;
             int[] ids;

@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
                 "  weightclass size path/to/config.json --json",
                 "  weightclass size tinyllama --bandwidth 10MB/s --chart sizes.svg",
                 "  weightclass size model.gguf --transfer        (compresses the file: reads all of it)"})
-final class SizeCommand implements Callable<Integer> {
+public final class SizeCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL|CONFIG|NAME",
             description = "A model file or folder, a config.json, or a catalog name (see --list-catalog).")
@@ -123,7 +123,8 @@ final class SizeCommand implements Callable<Integer> {
         return 0;
     }
 
-    static Map<String, Object> toJson(SizeReport r, Bandwidth bw, List<CompressedSize> compressed) {
+    /** What {@code size --json} prints (the web app and reports use the same object). */
+    public static Map<String, Object> toJson(SizeReport r, Bandwidth bw, List<CompressedSize> compressed) {
         Map<String, Object> j = r.toJson();
         j.put("bandwidth", bw.label());
         j.put("bandwidth_bytes_per_second", bw.bytesPerSecond());

@@ -64,6 +64,14 @@ public final class DeviceCatalog {
         return new DeviceCatalog(all);
     }
 
+    /**
+     * Devices from JSON already in memory (same shape as the catalog file): how a browser's probed
+     * values become a device that {@code fit --devices FILE} reads the same way.
+     */
+    public static List<Device> fromJson(JsonNode root, String where) {
+        return parse(root, where);
+    }
+
     /** Finds a device by name or alias; unknown names fail with the nearest suggestion. */
     public Device find(String name) {
         String n = norm(name);

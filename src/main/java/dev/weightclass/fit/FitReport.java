@@ -73,7 +73,8 @@ public record FitReport(String model, long parameters, AttentionWindow window, F
         return j;
     }
 
-    static Map<String, Object> deviceJson(Device d) {
+    /** A device as fit --json lists it. */
+    public static Map<String, Object> deviceJson(Device d) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", d.name());
         m.put("category", d.category());
@@ -190,7 +191,7 @@ public record FitReport(String model, long parameters, AttentionWindow window, F
         return sb.toString();
     }
 
-    static String code(Limit l) {
+    public static String code(Limit l) {
         return switch (l) {
             case RAM -> "RAM";
             case APP_LIMIT -> "APP";
@@ -203,7 +204,7 @@ public record FitReport(String model, long parameters, AttentionWindow window, F
     }
 
     /** The shortest alias (or the name) as a column header. */
-    static String shortName(Device d) {
+    public static String shortName(Device d) {
         String best = d.name();
         for (String a : d.aliases()) if (a.length() < best.length() && a.length() >= 3) best = a;
         return best.length() > 14 ? best.substring(0, 14) : best;

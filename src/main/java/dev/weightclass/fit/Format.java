@@ -3,10 +3,10 @@ package dev.weightclass.fit;
 import java.util.Locale;
 
 /** Number formatting shared by the fit and pick reports. */
-final class Format {
+public final class Format {
     private Format() {}
 
-    static String rate(double tokensPerSecond) {
+    public static String rate(double tokensPerSecond) {
         if (Double.isNaN(tokensPerSecond)) return "-";
         if (tokensPerSecond >= 100) return String.format(Locale.ROOT, "%.0f", tokensPerSecond);
         if (tokensPerSecond >= 10) return String.format(Locale.ROOT, "%.1f", tokensPerSecond);

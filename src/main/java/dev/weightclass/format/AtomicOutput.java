@@ -24,6 +24,14 @@ public final class AtomicOutput {
         void write(FileChannel channel) throws IOException;
     }
 
+    /** Writes bytes already in memory (reports, manifests, charts). */
+    public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, ch -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) ch.write(b);
+        });
+    }
+
     public static void write(Path target, Producer producer) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();

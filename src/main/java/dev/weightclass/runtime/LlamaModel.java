@@ -29,6 +29,7 @@ public final class LlamaModel implements AutoCloseable {
     private final ModelFile owned;
     private final float[] invFreq;
     private volatile LinearInputHook hook;
+    private volatile LinearAdapter adapter;
 
     private LlamaModel(LlamaConfig config, LlamaWeights weights, Kernels kernels, ModelFile owned) {
         this.config = config;
@@ -65,6 +66,9 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Installs (or with null removes) the hook that sees every linear layer's input. */
     public void setLinearInputHook(LinearInputHook hook) { this.hook = hook; }
+
+    /** Installs (or with null removes) a correction added to linear layers' outputs (LoRA applied unmerged). */
+    public void setLinearAdapter(LinearAdapter adapter) { this.adapter = adapter; }
 
     /** A fresh sequence with room for {@code contextLength} tokens of keys and values. */
     public Session newSession(int contextLength) {
@@ -166,7 +170,9 @@ public final class LlamaModel implements AutoCloseable {
             if (t < 0 || t >= c.vocabSize()) {
                 throw new WeightclassException("token id " + t + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
             }
-            kernels.row(weights.tokenEmbedding, t, b.x[i], 0);
+            WeightMatrix e = weights.tokenEmbedding;
+            if (e.palette() != null) Palette.decode(e, t, b.x[i], 0);
+            else kernels.row(e, t, b.x[i], 0);
             if (c.embedScale() != 1f) scale(b.x[i], c.dim(), c.embedScale());
         }
         for (int l = 0; l < c.layers(); l++) layer(l, s, b, pos0, n);
@@ -226,7 +232,11 @@ public final class LlamaModel implements AutoCloseable {
     private void linear(int layer, WeightMatrix w, float[][] in, float[][] out, int n) {
         LinearInputHook hk = hook;
         if (hk != null) hk.onInput(layer, w, in, n);
-        kernels.matmul(w, in, out, n);
+        // Palettized weights (docs/SHARING.md) expand row by row through their table; the rest go to the kernels.
+        if (w.palette() != null) Palette.matmul(kernels, w, in, out, n);
+        else kernels.matmul(w, in, out, n);
+        LinearAdapter ad = adapter;
+        if (ad != null) ad.addTo(layer, w, in, out, n);
     }
 
     /** Causal attention of tokens pos0..pos0+n-1 over the cache, one task per (token, head). */

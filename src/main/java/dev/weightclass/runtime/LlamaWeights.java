@@ -60,8 +60,11 @@ public final class LlamaWeights {
                     f.matrix(l, c.dim(), c.ffnDim(), g + "ffn_down.weight", h + "mlp.down_proj.weight", m + "w2"));
         }
         float[] outNorm = f.vector(-1, c.dim(), "output_norm.weight", "model.norm.weight", "rms_final_weight");
-        WeightMatrix out = f.find("output.weight", "lm_head.weight", "wcls")
-                .map(t -> f.matrix(t, -1, c.vocabSize(), c.dim()))
+        String[] outNames = {"output.weight", "lm_head.weight", "wcls"};
+        WeightMatrix out = f.find(outNames)
+                .map(t -> t.name().equals(embd.name()) ? embd : f.matrix(t, -1, c.vocabSize(), c.dim()))
+                .or(() -> f.palettized(outNames)
+                        .map(w -> w.name().equals(embd.name()) ? embd : f.checked(w, c.vocabSize(), c.dim())))
                 .orElse(embd);
         return new LlamaWeights(embd, List.of(layers), outNorm, out);
     }
@@ -70,16 +73,27 @@ public final class LlamaWeights {
     private static final class Finder {
         final ModelFile model;
         final Map<String, TensorInfo> byName = new HashMap<>();
+        final Map<String, Object> metadata;
 
         Finder(ModelFile model) {
             this.model = model;
+            this.metadata = model.metadata();
             for (TensorInfo t : model.tensors()) byName.put(t.name(), t);
         }
 
         Optional<TensorInfo> find(String... names) {
             for (String n : names) {
-                TensorInfo t = byName.get(n);
+                TensorInfo t = byName.get(SharedLayout.resolve(metadata, n));
                 if (t != null) return Optional.of(t);
+            }
+            return Optional.empty();
+        }
+
+        /** A palettized matrix under any of the names (docs/SHARING.md). */
+        Optional<WeightMatrix> palettized(String... names) {
+            for (String n : names) {
+                Optional<WeightMatrix> w = SharedLayout.palettized(model, metadata, byName, SharedLayout.resolve(metadata, n));
+                if (w.isPresent()) return w;
             }
             return Optional.empty();
         }
@@ -90,7 +104,19 @@ public final class LlamaWeights {
         }
 
         WeightMatrix matrix(int layer, int rows, int cols, String... names) {
+            if (find(names).isEmpty()) {
+                Optional<WeightMatrix> p = palettized(names);
+                if (p.isPresent()) return checked(p.get(), rows, cols);
+            }
             return matrix(require(names), layer, rows, cols);
+        }
+
+        WeightMatrix checked(WeightMatrix w, int rows, int cols) {
+            if (w.rows() != rows || w.cols() != cols) {
+                throw new WeightclassException(model.path() + ": palettized tensor " + w.name() + " is [" + w.rows()
+                        + ", " + w.cols() + "], expected [" + rows + ", " + cols + "]");
+            }
+            return w;
         }
 
         WeightMatrix matrix(TensorInfo t, int layer, int rows, int cols) {

@@ -14,8 +14,14 @@ import java.lang.foreign.MemorySegment;
  * @param rows  output features
  * @param cols  input features (row length)
  * @param data  exactly {@code rows * rowBytes()} bytes
+ * @param palette null for a ggml-typed weight; for a palettized one its lookup table, with
+ *                {@code data} the packed indices ({@code type} U8) that only {@link Palette} reads
  */
-public record WeightMatrix(String name, TensorType type, int rows, int cols, MemorySegment data) {
+public record WeightMatrix(String name, TensorType type, int rows, int cols, MemorySegment data, Palette palette) {
+
+    public WeightMatrix(String name, TensorType type, int rows, int cols, MemorySegment data) {
+        this(name, type, rows, cols, data, null);
+    }
 
     public WeightMatrix {
         if (rows <= 0 || cols <= 0) throw new WeightclassException(name + ": empty weight [" + rows + ", " + cols + "]");
@@ -23,7 +29,11 @@ public record WeightMatrix(String name, TensorType type, int rows, int cols, Mem
             throw new WeightclassException(name + ": row length " + cols + " is not a multiple of the "
                     + type + " block size " + type.blockSize());
         }
-        long need = (long) rows * type.bytesFor(cols);
+        if (palette != null && (type != TensorType.U8 || (long) palette.groups() * palette.groupRows() != rows)) {
+            throw new WeightclassException(name + ": palette of " + palette.groups() + " tables of " + palette.groupRows()
+                    + " rows does not cover " + rows + " rows of U8 indices");
+        }
+        long need = rows * (palette != null ? palette.rowBytes(cols) : type.bytesFor(cols));
         if (data.byteSize() != need) {
             throw new WeightclassException(name + ": holds " + data.byteSize() + " bytes, a " + type
                     + " [" + rows + ", " + cols + "] weight needs " + need);
@@ -31,13 +41,14 @@ public record WeightMatrix(String name, TensorType type, int rows, int cols, Mem
     }
 
     /** Bytes of one row. */
-    public long rowBytes() { return type.bytesFor(cols); }
+    public long rowBytes() { return palette != null ? palette.rowBytes(cols) : type.bytesFor(cols); }
 
     /** Byte offset of a row in {@link #data()}. */
     public long rowOffset(int row) { return row * rowBytes(); }
 
     /** Rows {@code [from, from + count)} as their own matrix (a slice, no copy). */
     public WeightMatrix rows(int from, int count, String sliceName) {
+        if (palette != null) throw new UnsupportedOperationException(name + ": a palettized weight is not sliced");
         return new WeightMatrix(sliceName, type, count, cols, data.asSlice(rowOffset(from), count * rowBytes()));
     }
 }

@@ -38,7 +38,7 @@ public final class SizeChart {
         });
     }
 
-    static CategoryChart chart(SizeReport report) {
+    public static CategoryChart chart(SizeReport report) {
         List<String> labels = new ArrayList<>();
         List<Double> mib = new ArrayList<>();
         for (SizeVariant v : report.variants()) {
