@@ -16,6 +16,8 @@ import dev.weightclass.quant.QuantSource;
 import dev.weightclass.quant.Quantizers;
 import dev.weightclass.quant.RoundTripError;
 import dev.weightclass.quant.SizeBudget;
+import dev.weightclass.quant.onnx.OnnxQuantType;
+import dev.weightclass.quant.onnx.OnnxQuantizer;
 import dev.weightclass.size.Bytes;
 import dev.weightclass.tensor.TensorInfo;
 import dev.weightclass.tensor.TensorType;
@@ -48,6 +50,10 @@ import java.util.stream.Collectors;
                 "",
                 "Types: F32 F16 BF16 Q8_0 Q6_K Q5_K_M Q5_K_S Q5_1 Q5_0 Q4_K_M Q4_K_S Q4_1 Q4_0",
                 "       Q3_K_L Q3_K_M Q3_K_S Q2_K IQ4_NL IQ4_XS (case-insensitive).",
+                "ONNX models: --type int8 gives per-channel symmetric int8 weights run by",
+                "DynamicQuantizeLinear + MatMulInteger (ONNX Runtime's dynamic quantization; Gather",
+                "embedding tables become uint8 + DequantizeLinear; needs opset >= 11); --type int4 gives",
+                "4-bit symmetric blocks of 32 run by com.microsoft MatMulNBits (embeddings stay float32).",
                 "Size targets (instead of --type): --target-size, --target-bpw or --fit choose a type per",
                 "tensor that keeps the file within the budget with the least weighted error",
                 "(docs/QUANTIZATION.md gives the formula).",
@@ -56,18 +62,19 @@ import java.util.stream.Collectors;
                 "  weightclass quantize model-f16.gguf -o model-Q4_K_M.gguf --type q4_k_m",
                 "  weightclass quantize hf-llama/ -o model-f32.gguf --type f32 --vocab tokenizer.bin",
                 "  weightclass quantize model-f16.gguf -o small.gguf --target-size 700MB --report",
-                "  weightclass quantize model-f16.gguf -o phone.gguf --fit \"Google Pixel 8\" --ctx 2048 --dry-run"})
+                "  weightclass quantize model-f16.gguf -o phone.gguf --fit \"Google Pixel 8\" --ctx 2048 --dry-run",
+                "  weightclass quantize model.onnx -o model-int8.onnx --type int8"})
 final class QuantizeCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "INPUT",
             description = "A GGUF model (F32/F16/BF16, or quantized with --allow-requantize), a Hugging Face llama "
-                    + "folder or model.safetensors with config.json, or a llama2.c checkpoint.")
+                    + "folder or model.safetensors with config.json, a llama2.c checkpoint, or a float32 ONNX model (--type int8/int4).")
     Path input;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUTPUT", description = "The GGUF file to write (atomically).")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUTPUT", description = "The GGUF or ONNX file to write (atomically).")
     Path output;
 
-    @Option(names = {"-t", "--type"}, paramLabel = "TYPE", description = "Target type or preset, e.g. q4_k_m, q8_0.")
+    @Option(names = {"-t", "--type"}, paramLabel = "TYPE", description = "Target type or preset, e.g. q4_k_m, q8_0; int8 or int4 for an ONNX model.")
     String type;
 
     @Option(names = "--target-size", paramLabel = "BYTES", description = "Largest output file, e.g. 700000000 or 700MB: a type per tensor is chosen.")
@@ -107,6 +114,9 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print the per-tensor plan and the exact output size; write nothing.")
     boolean dryRun;
 
+    @Option(names = "--reduce-range", description = "ONNX int8: 7-bit weights ([-64, 64]) for x86 CPUs without VNNI.")
+    boolean reduceRange;
+
     @Option(names = "--report", description = "After writing, print per tensor: type, bytes, RMSE and max |error| of the round trip.")
     boolean report;
 
@@ -128,12 +138,19 @@ final class QuantizeCommand implements Callable<Integer> {
         if (targets == 1 && type != null) throw new WeightclassException("give --type or a size target (--target-size, --target-bpw, --fit), not both");
         if (targets == 0 && type == null) throw new WeightclassException("give --type TYPE (e.g. q4_k_m) or a size target (--target-size, --target-bpw, --fit)");
         if (ctx != null && fitDevice == null) throw new WeightclassException("--ctx goes with --fit DEVICE");
-        QuantPreset preset = type == null ? null : QuantPreset.parse(type);
-        QuantOptions options = options();
         if (threads < 1) throw new WeightclassException("--threads must be at least 1, got " + threads);
         if (Files.exists(output) && Files.exists(input) && Files.isSameFile(input, output)) {
             throw new WeightclassException(output + ": the output would overwrite the input");
         }
+        var onnxType = type == null ? java.util.Optional.<OnnxQuantType>empty() : OnnxQuantType.parse(type);
+        if (onnxType.isPresent()) {
+            OnnxQuantize.checkNoGgufOptions(pure || leaveOutputTensor || allowRequantize || outputTensorType != null
+                    || tokenEmbeddingType != null || !tensorTypes.isEmpty() || vocab != null || report || json);
+            return OnnxQuantize.run(input, output, new OnnxQuantizer.Options(onnxType.get(), reduceRange), dryRun, out);
+        }
+        if (reduceRange) throw new WeightclassException("--reduce-range applies to --type int8 (ONNX) only");
+        QuantPreset preset = type == null ? null : OnnxQuantize.ggufPreset(type);
+        QuantOptions options = options();
         try (QuantSource src = QuantSource.open(input, vocab, w -> err.println("warning: " + w))) {
             for (Path f : src.files()) {
                 if (Files.exists(output) && Files.isSameFile(f, output)) {

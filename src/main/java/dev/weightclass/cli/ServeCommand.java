@@ -37,21 +37,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         if (port < 0 || port > 65535) throw new WeightclassException("--port must be 0..65535");
         if (models != null && !Files.isDirectory(models)) throw new WeightclassException(models + ": not a folder");
-        String h = host == null ? "127.0.0.1" : host;
-        if (host != null && !InetAddress.getByName(host).isLoopbackAddress()) {
-            err.println("warning: listening on " + host + ": anyone who can reach this address can use the app"
-                    + (models != null ? " and download the files in " + models : "") + ". There is no authentication.");
-            err.flush();
-        }
-        WebApp app = WebApp.start(h, port, models);
-        String shown = h.contains(":") ? "[" + h + "]" : h;
-        out.println("weightclass serving on http://" + shown + ":" + app.port() + "/" + (models != null ? "  (models: " + models + ")" : ""));
-        out.println("Press Ctrl+C to stop.");
-        out.flush();
+        WebApp app = start(host, port, models, spec.commandLine().getOut(), spec.commandLine().getErr());
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();
@@ -59,5 +47,25 @@ final class ServeCommand implements Callable<Integer> {
         }));
         stop.await();
         return 0;
+    }
+
+    /** Starts the app and says where it listens; warns when --host was given. */
+    static WebApp start(String host, int port, Path models, PrintWriter out, PrintWriter err) throws java.io.IOException {
+        String h = host == null ? "127.0.0.1" : host;
+        if (host != null) {
+            if (InetAddress.getByName(host).isLoopbackAddress()) {
+                err.println("warning: --host " + host + " given; it is a loopback address, so only this machine can connect.");
+            } else {
+                err.println("warning: listening on " + host + ": anyone who can reach this address can use the app"
+                        + (models != null ? " and download the files in " + models : "") + ". There is no authentication.");
+            }
+            err.flush();
+        }
+        WebApp app = WebApp.start(h, port, models);
+        String shown = h.contains(":") ? "[" + h + "]" : h;
+        out.println("weightclass serving on http://" + shown + ":" + app.port() + "/" + (models != null ? "  (models: " + models + ")" : ""));
+        out.println("Press Ctrl+C to stop.");
+        out.flush();
+        return app;
     }
 }

@@ -45,6 +45,7 @@ public final class AtomicOutput {
         } catch (IOException e) {
             throw new WeightclassException(target + ": cannot write in " + dir + " (" + reason(e) + ")", e);
         }
+        shareable(tmp, abs);
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -63,6 +64,21 @@ public final class AtomicOutput {
             throw new WeightclassException(target + ": writing failed (" + reason(e.getCause()) + "); nothing was written", e);
         } finally {
             if (!done) Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Temporary files are created owner-only (0600); an output (a report, a web manifest served by
+     * a web server) should be readable like any file the user writes: the replaced file's
+     * permissions, else rw-r--r--. File systems without POSIX permissions keep their default.
+     */
+    private static void shareable(Path tmp, Path target) {
+        try {
+            var perms = Files.exists(target) ? Files.getPosixFilePermissions(target)
+                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+            Files.setPosixFilePermissions(tmp, perms);
+        } catch (UnsupportedOperationException | IOException e) {
+            // not POSIX, or not ours to change: keep what the file system gave
         }
     }
 

@@ -75,7 +75,8 @@ public interface QuantSource extends AutoCloseable {
                 case SafetensorsFile s -> HfLlamaSource.of(s, vocab, warn);
                 case Llama2cFile l -> Llama2cSource.of(l, vocab, warn);
                 default -> throw new WeightclassException(input + ": quantize reads GGUF, Hugging Face llama safetensors "
-                        + "and llama2.c checkpoints; this is " + m.format());
+                        + "and llama2.c checkpoints; this is " + m.format()
+                        + (m.format() == dev.weightclass.format.ModelFormat.ONNX ? " (for ONNX use --type int8 or int4)" : ""));
             };
         } catch (IOException | RuntimeException e) {
             m.close();

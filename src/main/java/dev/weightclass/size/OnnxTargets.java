@@ -46,12 +46,18 @@ public enum OnnxTargets {
             return new Weight(Kind.OTHER_FLOAT, n, 0, 0, t.byteSize());
         }
 
-        /** An initializer of an ONNX file: MatMul's weight input is [in, out]. */
+        /**
+         * An initializer of an ONNX file: MatMul's weight input is [in, out]. A classifier stored as
+         * the transposed token embedding counts no parameters but is a MatMul weight all the same,
+         * and the quantizer treats it as one.
+         */
         static Weight ofOnnx(TensorInfo t) {
             long n = t.elements();
             if (!floating(t.type())) return new Weight(Kind.NOT_FLOAT, n, 0, 0, t.byteSize());
             if (t.rank() == 2 && t.role() == TensorRole.EMBEDDING) return new Weight(Kind.EMBEDDING, n, 0, 0, t.byteSize());
-            if (t.rank() == 2 && t.parameters() > 0) return new Weight(Kind.MATMUL, n, t.dim(1), t.dim(0), t.byteSize());
+            if (t.rank() == 2 && (t.parameters() > 0 || t.role() == TensorRole.TIED_COPY)) {
+                return new Weight(Kind.MATMUL, n, t.dim(1), t.dim(0), t.byteSize());
+            }
             return new Weight(Kind.OTHER_FLOAT, n, 0, 0, t.byteSize());
         }
     }

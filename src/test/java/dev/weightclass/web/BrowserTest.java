@@ -109,6 +109,23 @@ class BrowserTest {
     }
 
     @Test
+    void modelListAndComparePagesRender() throws Exception {
+        driver.get(base + "/");
+        new WebDriverWait(driver, Duration.ofSeconds(60)).until(d -> !d.findElements(By.cssSelector("#catalog-models tbody tr")).isEmpty());
+        List<WebElement> catalog = driver.findElements(By.cssSelector("#catalog-models tbody tr"));
+        assertThat(catalog.size()).isEqualTo(dev.weightclass.size.Catalog.all().size());
+        assertThat(driver.findElement(By.id("status")).getText()).contains("catalog models");
+        screenshot("model-list");
+        driver.get(base + "/compare?v=" + CATALOG + ":Q8_0&v=" + CATALOG + ":Q4_K_M&v=" + CATALOG + ":int4");
+        List<WebElement> heads = driver.findElements(By.cssSelector("table.compare thead th"));
+        assertThat(heads).hasSize(4);
+        assertThat(heads.get(1).getText()).contains("Q8_0");
+        assertThat(driver.findElements(By.cssSelector("table.fit"))).hasSize(3);   // llama.cpp, webgpu, onnxruntime
+        assertThat(driver.findElement(By.cssSelector("figure.chart svg")).getSize().getWidth()).isGreaterThan(300);
+        screenshot("compare");
+    }
+
+    @Test
     void modelPageRendersTablesAndCharts() throws Exception {
         SharedData.data("aidreams260K/" + Q4);
         driver.get(base + "/model?m=" + Q4);

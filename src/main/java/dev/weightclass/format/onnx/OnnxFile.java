@@ -6,6 +6,7 @@ import dev.weightclass.format.MappedFile;
 import dev.weightclass.format.ModelFile;
 import dev.weightclass.format.ModelFormat;
 import dev.weightclass.format.TokenizerInfo;
+import dev.weightclass.format.onnx.proto.Onnx;
 import dev.weightclass.tensor.TensorInfo;
 
 import java.lang.foreign.MemorySegment;
@@ -36,11 +37,15 @@ public final class OnnxFile implements ModelFile {
     private final Hyperparameters hyperparameters;
     private final Optional<TokenizerInfo> tokenizer;
     private final Map<String, byte[]> decoded = new ConcurrentHashMap<>();
+    private final OnnxScan scan;
+    private final List<OnnxTensor> initializers;
 
-    OnnxFile(Path path, List<Path> files, List<MappedFile> mapped, List<OnnxTensor> raw,
+    OnnxFile(Path path, List<Path> files, List<MappedFile> mapped, OnnxScan scan, List<OnnxTensor> raw,
              List<TensorInfo> tensors, Map<String, Object> metadata, Hyperparameters hyperparameters,
              Optional<TokenizerInfo> tokenizer) {
         this.path = path;
+        this.scan = scan;
+        this.initializers = List.copyOf(raw);
         this.files = List.copyOf(files);
         this.mapped = List.copyOf(mapped);
         for (OnnxTensor t : raw) byName.put(t.name(), t);
@@ -66,10 +71,37 @@ public final class OnnxFile implements ModelFile {
 
     @Override public Optional<TokenizerInfo> tokenizer() { return tokenizer; }
 
+    /** The ModelProto without its graph: IR version, opset imports, producer, metadata. */
+    public Onnx.ModelProto modelHeader() { return scan.model(); }
+
+    /** The GraphProto without its initializers: nodes, inputs, outputs, value infos. */
+    public Onnx.GraphProto graphStructure() { return scan.graph(); }
+
+    /** Sparse initializers the reader skipped. */
+    public int sparseInitializerCount() { return scan.sparseInitializers(); }
+
+    /** Initializer names in file order. */
+    public List<String> initializerNames() { return initializers.stream().map(OnnxTensor::name).toList(); }
+
+    /** The ONNX {@code data_type} of an initializer. */
+    public int dataType(String name) { return (int) initializer(name).dataType(); }
+
+    OnnxTensor initializer(String name) {
+        OnnxTensor t = byName.get(name);
+        if (t == null) throw new IllegalArgumentException("no initializer named " + name + " in " + path);
+        return t;
+    }
+
+    List<MappedFile> mapped() { return mapped; }
+
     @Override
     public MemorySegment data(TensorInfo tensor) {
-        OnnxTensor t = byName.get(tensor.name());
-        if (t == null) throw new IllegalArgumentException("no initializer named " + tensor.name() + " in " + path);
+        return data(tensor.name());
+    }
+
+    /** An initializer's raw little-endian bytes (mapped; decoded typed values are a small heap copy). */
+    public MemorySegment data(String name) {
+        OnnxTensor t = initializer(name);
         if (t.storage() == OnnxTensor.Storage.DECODED) {
             return MemorySegment.ofArray(decoded.computeIfAbsent(t.name(), k -> decode(t, mapped))).asReadOnly();
         }

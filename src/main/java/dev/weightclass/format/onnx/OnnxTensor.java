@@ -27,7 +27,7 @@ import java.util.Map;
  */
 record OnnxTensor(String name, long[] dims, long dataType, TensorType type, long elements, long byteSize,
                   Storage storage, int fileIndex, long offset, List<Run> runs,
-                  Map<String, String> externalData, long protoOffset) {
+                  Map<String, String> externalData, long protoOffset, long protoLength) {
 
     enum Storage { RAW, EXTERNAL, PACKED, DECODED, EMPTY }
 
@@ -36,7 +36,7 @@ record OnnxTensor(String name, long[] dims, long dataType, TensorType type, long
 
     OnnxTensor withExternal(int fileIndex, long offset) {
         return new OnnxTensor(name, dims, dataType, type, elements, byteSize, Storage.EXTERNAL, fileIndex,
-                offset, runs, externalData, protoOffset);
+                offset, runs, externalData, protoOffset, protoLength);
     }
 
     private static final long MAX_NAME = 1 << 16;
@@ -47,6 +47,7 @@ record OnnxTensor(String name, long[] dims, long dataType, TensorType type, long
      */
     static OnnxTensor read(Wire w, String where) {
         long protoOffset = w.position();
+        long protoLength = w.end() - protoOffset;
         List<Long> dims = new ArrayList<>();
         long dataType = 0;
         String name = null;
@@ -144,7 +145,7 @@ record OnnxTensor(String name, long[] dims, long dataType, TensorType type, long
                 throw w.error("external_data", protoOffset, label + ": data_location is EXTERNAL but no 'location' is given");
             }
             return new OnnxTensor(name, shape, dataType, type, elements, bytes, Storage.EXTERNAL, -1, -1,
-                    List.of(), external, protoOffset);
+                    List.of(), external, protoOffset, protoLength);
         }
         if (location != 0) throw w.error("data_location", protoOffset, label + ": unknown data_location " + location);
         if (rawOffset >= 0) {
@@ -155,7 +156,7 @@ record OnnxTensor(String name, long[] dims, long dataType, TensorType type, long
                         + OnnxTypes.name(dataType) + " " + java.util.Arrays.toString(shape) + " needs " + bytes);
             }
             return new OnnxTensor(name, shape, dataType, type, elements, bytes, Storage.RAW, 0, rawOffset,
-                    List.of(), Map.of(), protoOffset);
+                    List.of(), Map.of(), protoOffset, protoLength);
         }
         int expectedField = OnnxTypes.typedField(dataType);
         for (Map.Entry<Integer, List<Run>> e : typed.entrySet()) {
@@ -167,7 +168,7 @@ record OnnxTensor(String name, long[] dims, long dataType, TensorType type, long
         List<Run> runs = typed.getOrDefault(expectedField, List.of());
         if (elements == 0 || type == TensorType.STRING) {
             return new OnnxTensor(name, shape, dataType, type, elements, 0, Storage.EMPTY, 0,
-                    runs.isEmpty() ? protoOffset : runs.getFirst().offset(), List.of(), Map.of(), protoOffset);
+                    runs.isEmpty() ? protoOffset : runs.getFirst().offset(), List.of(), Map.of(), protoOffset, protoLength);
         }
         if (runs.isEmpty()) throw w.error("raw_data", protoOffset, label + ": no data (neither raw_data, typed values nor external data)");
         long values = 0;
@@ -180,10 +181,10 @@ record OnnxTensor(String name, long[] dims, long dataType, TensorType type, long
         boolean fixedIsRaw = (expectedField == 4 && type == TensorType.F32) || (expectedField == 10 && type == TensorType.F64);
         if (fixedIsRaw && runs.size() == 1 && runs.getFirst().wireType() == Wire.LEN) {
             return new OnnxTensor(name, shape, dataType, type, elements, bytes, Storage.PACKED, 0,
-                    runs.getFirst().offset(), runs, Map.of(), protoOffset);
+                    runs.getFirst().offset(), runs, Map.of(), protoOffset, protoLength);
         }
         return new OnnxTensor(name, shape, dataType, type, elements, bytes, Storage.DECODED, 0,
-                runs.getFirst().offset(), List.copyOf(runs), Map.of(), protoOffset);
+                runs.getFirst().offset(), List.copyOf(runs), Map.of(), protoOffset, protoLength);
     }
 
     private static long countValues(Wire w, Run r, int field) {

@@ -53,7 +53,7 @@ final class PackedWeights {
         long elements = 1;
         for (long d : shape) elements = Math.multiplyExact(elements, d);
         return new OnnxTensor(t.name(), shape, t.dataType(), type, elements, t.byteSize(), t.storage(),
-                t.fileIndex(), t.offset(), t.runs(), t.externalData(), t.protoOffset());
+                t.fileIndex(), t.offset(), t.runs(), t.externalData(), t.protoOffset(), t.protoLength());
     }
 
     private static long attr(Onnx.NodeProto n, String name, long dflt) {

@@ -47,6 +47,9 @@ final class Wire {
 
     long position() { return pos; }
 
+    /** End (exclusive) of the message this cursor walks. */
+    long end() { return end; }
+
     /** Offset of the tag of the field being read. */
     long fieldStart() { return fieldStart; }
 
