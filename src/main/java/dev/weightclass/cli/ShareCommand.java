@@ -17,6 +17,7 @@ import dev.weightclass.share.SharedModel;
 import dev.weightclass.share.UniformBaseline;
 import dev.weightclass.size.Bytes;
 import dev.weightclass.tensor.TensorType;
+import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -197,7 +198,12 @@ final class ShareCommand implements Callable<Integer> {
                     }
                 }
                 long t0 = System.nanoTime();
-                List<Palettizer.Fitted> fitted = Palettization.apply(shared, popts, importance, expandType, pool);
+                List<Palettizer.Fitted> fitted;
+                long weights = src.tensors().stream().filter(t -> t.shape().length == 2).mapToLong(t -> t.elements()).sum();
+                try (ProgressBar bar = ProgressBars.items("k-means (M weights)", Math.max(1, weights / 1_000_000), json)) {
+                    fitted = Palettization.apply(shared, popts, importance, expandType, pool,
+                            bar == null ? null : (d, total) -> bar.stepTo(d / 1_000_000));
+                }
                 double secs = (System.nanoTime() - t0) / 1e9;
                 fitted.forEach(f -> palettized.add(f.source().name()));
                 double bpw = fitted.stream().mapToDouble(f -> 8.0 * (f.lutBytes() + f.indexBytes())).sum()

@@ -31,6 +31,12 @@ public final class Palettization {
      */
     public static List<Palettizer.Fitted> apply(SharedModel model, Palettizer.Options o, Map<String, float[]> importance,
                                                 TensorType expand, ForkJoinPool pool) {
+        return apply(model, o, importance, expand, pool, null);
+    }
+
+    /** As above, telling {@code progress} how many weights are clustered. */
+    public static List<Palettizer.Fitted> apply(SharedModel model, Palettizer.Options o, Map<String, float[]> importance,
+                                                TensorType expand, ForkJoinPool pool, Palettizer.Progress progress) {
         ModelFile src = model.source();
         List<Palettizer.Source> sources = new ArrayList<>();
         List<float[]> imp = new ArrayList<>();
@@ -44,7 +50,7 @@ public final class Palettization {
         }
         if (sources.isEmpty()) throw new WeightclassException(src.path() + ": no 2-D weight to palettize");
         for (Palettizer.Source s : sources) o.groupFor(s.name(), s.rows());   // fail before any work
-        List<Palettizer.Fitted> fitted = Palettizer.fit(sources, imp, o, pool);
+        List<Palettizer.Fitted> fitted = Palettizer.fit(sources, imp, o, pool, progress);
         for (Palettizer.Fitted f : fitted) {
             Palettizer.Source s = f.source();
             if (expand != null) {

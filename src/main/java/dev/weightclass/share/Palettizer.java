@@ -76,6 +76,20 @@ public final class Palettizer {
      * @param importance per-source column importance (length cols) or null entries for plain k-means
      */
     public static List<Fitted> fit(List<Source> sources, List<float[]> importance, Options o, ForkJoinPool pool) {
+        return fit(sources, importance, o, pool, null);
+    }
+
+    /** Told the weights clustered so far and the total, as groups finish (from worker threads). */
+    @FunctionalInterface
+    public interface Progress {
+        void update(long done, long total);
+    }
+
+    /** As {@link #fit(List, List, Options, ForkJoinPool)}, reporting progress (may be null). */
+    public static List<Fitted> fit(List<Source> sources, List<float[]> importance, Options o, ForkJoinPool pool,
+                                   Progress progress) {
+        long total = sources.stream().mapToLong(s -> (long) s.rows() * s.cols()).sum();
+        java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
         List<float[]> tables = new ArrayList<>();
         List<ForkJoinTask<?>> tasks = new ArrayList<>();
         int[] groupRows = new int[sources.size()];
@@ -93,6 +107,8 @@ public final class Palettizer {
                 tasks.add(pool.submit(() -> {
                     float[] c = fitGroup(src, gi * g, g, imp, o, seedOf(o.seed(), src.name(), gi));
                     System.arraycopy(c, 0, lut, gi << o.bits(), c.length);
+                    long d = done.addAndGet((long) g * src.cols());
+                    if (progress != null) progress.update(d, total);
                 }));
             }
         }
