@@ -48,7 +48,7 @@ public final class DeviceCatalog {
     public DeviceCatalog with(Path file) throws IOException {
         JsonNode root;
         try {
-            root = MAPPER.readTree(Files.readAllBytes(file));
+            root = MAPPER.readTree(dev.weightclass.format.SmallFiles.text(file, dev.weightclass.format.SmallFiles.JSON_LIMIT, "a device file"));
         } catch (NoSuchFileException e) {
             throw e;
         } catch (JsonProcessingException e) {
@@ -120,6 +120,7 @@ public final class DeviceCatalog {
         if (list == null || !list.isArray()) {
             throw new WeightclassException(where + ": expected {\"devices\": [...]} or a JSON array of devices");
         }
+        if (list.isEmpty()) throw new WeightclassException(where + ": lists no devices");
         List<Device> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) out.add(device(list.get(i), where + ": device " + (i + 1)));
         return out;

@@ -44,7 +44,7 @@ public final class QualityScores {
     public QualityScores with(Path file) throws IOException {
         JsonNode root;
         try {
-            root = MAPPER.readTree(Files.readAllBytes(file));
+            root = MAPPER.readTree(dev.weightclass.format.SmallFiles.text(file, dev.weightclass.format.SmallFiles.JSON_LIMIT, "a scores file"));
         } catch (JsonProcessingException e) {
             throw new WeightclassException(file + ": not valid JSON at line " + e.getLocation().getLineNr()
                     + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one way weightclass writes an output file: into a temporary file in the target folder,
@@ -17,6 +19,21 @@ import java.nio.file.StandardOpenOption;
  */
 public final class AtomicOutput {
     private AtomicOutput() {}
+
+    /** Temporary files being written; removed by a shutdown hook when Ctrl-C ends the JVM mid-write. */
+    private static final Set<Path> IN_PROGRESS = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path p : IN_PROGRESS) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // the JVM is exiting: nothing better to do
+                }
+            }
+        }, "weightclass-remove-partial-output"));
+    }
 
     /** Writes the file's content through a channel positioned at 0. */
     @FunctionalInterface
@@ -47,6 +64,7 @@ public final class AtomicOutput {
         }
         shareable(tmp, abs);
         boolean done = false;
+        IN_PROGRESS.add(tmp);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 producer.write(ch);
@@ -58,12 +76,23 @@ public final class AtomicOutput {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
             done = true;
+            syncFolder(dir);
         } catch (IOException e) {
             throw new WeightclassException(target + ": writing failed (" + reason(e) + "); nothing was written", e);
         } catch (java.io.UncheckedIOException e) { // producers that stream through lambdas
             throw new WeightclassException(target + ": writing failed (" + reason(e.getCause()) + "); nothing was written", e);
         } finally {
+            IN_PROGRESS.remove(tmp);
             if (!done) Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Makes the rename itself durable: a crash right after it must not bring the old file back. */
+    private static void syncFolder(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // some file systems cannot sync a folder; the file itself is already on disk
         }
     }
 

@@ -79,7 +79,7 @@ public final class HfConfig {
         if (size > MAX_BYTES) {
             throw new FormatException(file, null, -1, "config.json of " + size + " bytes is too large to be a model config");
         }
-        return parse(file, Files.readAllBytes(file));
+        return parse(file, SmallFiles.read(file, SmallFiles.JSON_LIMIT, "a config.json"));
     }
 
     /** The config.json in the same folder as a model file, if there is one. */
@@ -93,10 +93,13 @@ public final class HfConfig {
     /** Parses config JSON; {@code file} names it in error messages. */
     public static HfConfig parse(Path file, byte[] json) {
         JsonNode root;
+        String text = SmallFiles.utf8(file, json, "a config.json");
         try {
-            root = JSON.readTree(json);
+            root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            long at = e.getLocation() == null ? -1 : e.getLocation().getByteOffset();
+            long chars = e.getLocation() == null ? -1 : e.getLocation().getCharOffset();
+            long at = chars < 0 ? -1
+                    : text.substring(0, (int) Math.min(chars, text.length())).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
             throw new FormatException(file, null, at, "invalid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new FormatException(file, null, -1, "unreadable JSON: " + e.getMessage());

@@ -43,7 +43,7 @@ public record PeftConfig(int r, double alpha, List<String> targetModules, boolea
     public static PeftConfig read(Path file) throws IOException {
         JsonNode c;
         try {
-            c = JSON.readTree(file.toFile());
+            c = JSON.readTree(dev.weightclass.format.SmallFiles.text(file, dev.weightclass.format.SmallFiles.JSON_LIMIT, "an adapter_config.json"));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new WeightclassException(file + ": not valid JSON (" + e.getOriginalMessage() + ")");
         }

@@ -28,7 +28,7 @@ public final class ModelConfig {
     public static ModelConfig read(Path file) throws IOException {
         JsonNode n;
         try {
-            n = MAPPER.readTree(Files.readString(file));
+            n = MAPPER.readTree(dev.weightclass.format.SmallFiles.text(file, dev.weightclass.format.SmallFiles.JSON_LIMIT, "a config.json"));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new WeightclassException(file + ": not valid JSON (line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + "): " + e.getOriginalMessage());

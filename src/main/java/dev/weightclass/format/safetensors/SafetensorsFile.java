@@ -96,7 +96,7 @@ public final class SafetensorsFile implements ModelFile {
         if (p == null || !Files.isRegularFile(p) || Files.size(p) > MAX_INDEX_BYTES) return false;
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(p));
+            root = JSON.readTree(dev.weightclass.format.SmallFiles.text(p, dev.weightclass.format.SmallFiles.JSON_LIMIT, "a config.json"));
         } catch (JsonProcessingException e) {
             long at = e.getLocation() == null ? -1 : e.getLocation().getByteOffset();
             throw new FormatException(p, null, at, "invalid JSON: " + e.getOriginalMessage());
@@ -136,7 +136,7 @@ public final class SafetensorsFile implements ModelFile {
         if (size > MAX_INDEX_BYTES) throw new FormatException(index, null, -1, "index of " + size + " bytes is too large");
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(index));
+            root = JSON.readTree(dev.weightclass.format.SmallFiles.text(index, dev.weightclass.format.SmallFiles.JSON_LIMIT, "a shard index"));
         } catch (JsonProcessingException e) {
             long at = e.getLocation() == null ? -1 : e.getLocation().getByteOffset();
             throw new FormatException(index, null, at, "invalid JSON: " + e.getOriginalMessage());

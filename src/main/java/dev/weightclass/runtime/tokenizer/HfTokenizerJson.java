@@ -19,7 +19,7 @@ final class HfTokenizerJson {
     static Tokenizer read(InputStream in, String source) throws IOException {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(in);
+            root = new ObjectMapper().readTree(dev.weightclass.format.SmallFiles.utf8(java.nio.file.Path.of(source), in.readAllBytes(), "a tokenizer.json"));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new WeightclassException(source + ": not valid JSON: " + e.getOriginalMessage());
         }
@@ -62,15 +62,21 @@ final class HfTokenizerJson {
 
     private static Vocabulary vocabulary(JsonNode root, JsonNode vocab, String source) {
         if (!vocab.isObject()) throw new WeightclassException(source + ": model.vocab is not an object");
+        // ids are dense in real files; a few holes are tolerated, a huge id is not (it would size the arrays)
+        long listed = vocab.size() + root.path("added_tokens").size();
+        long limit = listed + 1024;
         int size = 0;
-        for (JsonNode id : (Iterable<JsonNode>) vocab::elements) size = Math.max(size, id.asInt() + 1);
-        for (JsonNode t : root.path("added_tokens")) size = Math.max(size, t.path("id").asInt() + 1);
+        for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            size = Math.max(size, checkedId(e.getValue(), limit, "model.vocab['" + e.getKey() + "']", source) + 1);
+        }
+        for (JsonNode t : root.path("added_tokens")) {
+            size = Math.max(size, checkedId(t.path("id"), limit, "added_tokens id", source) + 1);
+        }
         String[] tokens = new String[size];
         for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            int id = e.getValue().asInt(-1);
-            if (id < 0) throw new WeightclassException(source + ": model.vocab['" + e.getKey() + "'] is not an id");
-            tokens[id] = e.getKey();
+            tokens[e.getValue().asInt()] = e.getKey();
         }
         TokenType[] types = new TokenType[size];
         Arrays.fill(types, TokenType.NORMAL);
@@ -86,6 +92,14 @@ final class HfTokenizerJson {
             }
         }
         return new Vocabulary(tokens, new float[size], types);
+    }
+
+    private static int checkedId(JsonNode id, long limit, String what, String source) {
+        if (!id.canConvertToInt() || !id.isIntegralNumber() || id.asInt() < 0 || id.asInt() >= limit) {
+            throw new WeightclassException(source + ": " + what + " is " + id
+                    + ", not a token id (0 to " + (limit - 1) + " for the tokens listed)");
+        }
+        return id.asInt();
     }
 
     /** The special tokens before and after sequence A in a TemplateProcessing "single" template. */

@@ -21,7 +21,11 @@ final class Llama2cVocab {
     static Tokenizer read(Path file, int vocabSize) throws IOException {
         long size = Files.size(file);
         if (size > Integer.MAX_VALUE) throw new WeightclassException(file + ": too large for a tokenizer.bin");
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        if (vocabSize < 3) {
+            throw new WeightclassException(file + ": a llama2.c vocabulary needs at least 3 tokens (unknown, BOS, EOS), this one has "
+                    + vocabSize);
+        }
+        ByteBuffer b = ByteBuffer.wrap(dev.weightclass.format.SmallFiles.read(file, Integer.MAX_VALUE - 16, "a tokenizer.bin")).order(ByteOrder.LITTLE_ENDIAN);
         String[] tokens = new String[vocabSize];
         float[] scores = new float[vocabSize];
         TokenType[] types = new TokenType[vocabSize];

@@ -33,7 +33,8 @@ public final class Tokenizers {
 
     /** From a Hugging Face {@code tokenizer.json} file. */
     public static Tokenizer fromTokenizerJson(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = new java.io.ByteArrayInputStream(
+                dev.weightclass.format.SmallFiles.read(file, dev.weightclass.format.SmallFiles.JSON_LIMIT, "a tokenizer.json"))) {
             return HfTokenizerJson.read(in, file.toString());
         }
     }

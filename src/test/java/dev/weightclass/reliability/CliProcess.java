@@ -1,0 +1,31 @@
+package dev.weightclass.reliability;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The CLI in a process of its own, on the test class path, so tests can kill it. */
+final class CliProcess {
+    private CliProcess() {}
+
+    static Process start(Path workDir, Path log, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("--add-modules");
+        cmd.add("jdk.incubator.vector");
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-Xmx512m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.weightclass.cli.Main");
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+    }
+
+    /** Sends SIGINT, as Ctrl-C in a terminal does. */
+    static void interrupt(Process p) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+    }
+}
