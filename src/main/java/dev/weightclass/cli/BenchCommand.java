@@ -22,14 +22,19 @@ import java.util.concurrent.Callable;
         description = {"How fast does it run here? Prompt processing (pp) and generation (tg) tokens/s",
                 "measured like llama-bench (pp: one batch of -p tokens; tg: -n tokens one at a time),",
                 "plus the process's peak memory. Figures vary between runs on shared machines:",
-                "compare medians, and compare ratios rather than absolute numbers."})
+                "compare medians, and compare ratios rather than absolute numbers.",
+                "For a sentence encoder (BERT, MiniLM): sentences/s and tokens/s embedding --batch",
+                "random sentences of -p tokens at a time (default 32 tokens)."})
 final class BenchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "A decoder model (.gguf, safetensors folder, llama2.c .bin).")
     Path model;
 
-    @Option(names = "-p", defaultValue = "512", description = "Prompt tokens (default ${DEFAULT-VALUE}; 0 skips pp).")
-    int prompt;
+    @Option(names = "-p", description = "Prompt tokens (default 512; 0 skips pp). Encoders: tokens per sentence (default 32).")
+    Integer promptOption;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Encoders: sentences per batch (default ${DEFAULT-VALUE}).")
+    int batch;
 
     @Option(names = "-n", defaultValue = "128", description = "Generated tokens (default ${DEFAULT-VALUE}; 0 skips tg).")
     int gen;
@@ -53,8 +58,14 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (prompt < 0 || gen < 0 || repeats < 1) throw new WeightclassException("-p and -n must be >= 0, -r >= 1");
         var out = spec.commandLine().getOut();
+        if (synthetic == null && EncoderRuns.isEncoder(model)) {
+            if (repeats < 1) throw new WeightclassException("-r must be >= 1");
+            return EncoderRuns.bench(model, promptOption == null ? 32 : promptOption, batch, repeats, threads, json, out,
+                    spec.commandLine().getErr());
+        }
+        int prompt = promptOption == null ? 512 : promptOption;
+        if (prompt < 0 || gen < 0 || repeats < 1) throw new WeightclassException("-p and -n must be >= 0, -r >= 1");
         if (synthetic != null && !Files.exists(model)) {
             TensorType type = TensorType.fromName(synthetic).orElseThrow(
                     () -> new WeightclassException("unknown tensor type '" + synthetic + "'"));

@@ -29,15 +29,28 @@ import java.util.concurrent.Callable;
                 "each chunk is scored. With --reference (the original model) both models run on the same",
                 "chunks: mean KL divergence KL(reference || model), how often their top token agrees, and",
                 "the difference in perplexity.",
+                "For a sentence encoder (BERT, MiniLM) give --sts FILE instead: sentence pairs with gold",
+                "scores (the STS benchmark's tab-separated layout); it reports Spearman's correlation of",
+                "the embeddings' cosine with the gold scores and, with --reference, the mean and minimum",
+                "cosine between the two models' embeddings of every sentence.",
                 "",
-                "Example: weightclass eval model-q4_0.gguf --text wiki.txt --ctx 512 --reference model-f16.gguf"})
+                "Example: weightclass eval model-q4_0.gguf --text wiki.txt --ctx 512 --reference model-f16.gguf",
+                "         weightclass eval minilm-int8.onnx --sts sts-dev.tsv --reference minilm.onnx"})
 final class EvalCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "The model to evaluate.")
     Path model;
 
-    @Option(names = "--text", required = true, paramLabel = "FILE", description = "UTF-8 text to score.")
+    @Option(names = "--text", paramLabel = "FILE", description = "UTF-8 text to score (decoder models).")
     Path text;
+
+    @Option(names = "--sts", paramLabel = "FILE",
+            description = "Sentence pairs with gold similarity scores, tab-separated (encoder models): columns named "
+                    + "score, sentence1, sentence2 in a header, or the STS benchmark's 7-column layout.")
+    Path sts;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Sentences per batch with --sts (default ${DEFAULT-VALUE}).")
+    int batch;
 
     @Option(names = {"-c", "--ctx"}, defaultValue = "512", description = "Tokens per chunk (default ${DEFAULT-VALUE}).")
     int ctx;
@@ -64,8 +77,16 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String content = readUtf8(text);
         PrintWriter out = spec.commandLine().getOut();
+        if ((text == null) == (sts == null)) throw new WeightclassException("give either --text FILE (decoders) or --sts FILE (encoders)");
+        boolean encoder = EncoderRuns.isEncoder(model);
+        if (sts != null) {
+            if (!encoder) throw new WeightclassException(model + " is not a sentence encoder: --sts scores encoders; use --text for decoders");
+            if (batch < 1) throw new WeightclassException("--batch must be at least 1");
+            return EncoderRuns.eval(model, sts, reference, options.threads, batch, json, out, spec.commandLine().getErr());
+        }
+        if (encoder) throw new WeightclassException(model + " is a sentence encoder: it has no perplexity; use --sts FILE");
+        String content = readUtf8(text);
         try (Kernels k = options.kernels(); LlamaModel m = ModelOptions.open(model, k, lora);
              LlamaModel ref = reference == null ? null : ModelOptions.open(reference, k)) {
             Tokenizer tok = options.tokenizer(model, m.config().vocabSize());

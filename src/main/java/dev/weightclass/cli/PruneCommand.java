@@ -129,6 +129,7 @@ final class PruneCommand implements Callable<Integer> {
         String evalText = eval == null ? null : EvalCommand.readUtf8(eval);
         String calibrationText = calibration == null ? null : EvalCommand.readUtf8(calibration);
         try (ModelFile in = ModelFile.open(model); Kernels k = needsRuntime ? runtime.kernels() : null) {
+            Pruner.check(in, output, o);
             LlamaModel dense = needsRuntime ? LlamaModel.of(in, k) : null;
             Tokenizer tok = null;
             if (calibrationText != null || evalText != null) tok = runtime.tokenizer(model, dense.config().vocabSize());

@@ -152,6 +152,11 @@ final class QuantizeCommand implements Callable<Integer> {
         QuantPreset preset = type == null ? null : OnnxQuantize.ggufPreset(type);
         QuantOptions options = options();
         try (QuantSource src = QuantSource.open(input, vocab, w -> err.println("warning: " + w))) {
+            for (Path f : src.files()) {
+                if (Files.exists(output) && Files.isSameFile(f, output)) {
+                    throw new WeightclassException(output + ": the output would overwrite the input file " + f);
+                }
+            }
             QuantPlan plan;
             int fileType;
             SizeBudget.Result budget = null;

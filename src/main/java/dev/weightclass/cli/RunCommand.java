@@ -23,8 +23,11 @@ import java.util.concurrent.Callable;
         description = {"Generate text with a decoder model (llama, mistral, qwen2, gemma) on the CPU, straight",
                 "from its file: GGUF in any type the quantizer writes, safetensors + config.json, llama2.c.",
                 "The text streams as it is generated. An empty prompt starts from BOS alone.",
+                "A sentence encoder (BERT, MiniLM: ONNX fp32/int8 or safetensors) prints the text's",
+                "embedding instead: width, first values and norm (--json: the whole vector).",
                 "",
-                "Example: weightclass run model.gguf -p \"Once upon a time\" -n 64 --temp 0"})
+                "Example: weightclass run model.gguf -p \"Once upon a time\" -n 64 --temp 0",
+                "         weightclass run all-minilm-l6-v2.onnx -p \"A cat sits on the mat.\""})
 final class RunCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "The model file (or safetensors folder).")
@@ -69,6 +72,10 @@ final class RunCommand implements Callable<Integer> {
         if (!(temp >= 0)) throw new WeightclassException("--temp must be >= 0");
         if (!(topP > 0 && topP <= 1)) throw new WeightclassException("--top-p must be in (0, 1]");
         PrintWriter out = spec.commandLine().getOut();
+        if (EncoderRuns.isEncoder(model)) {
+            if (lora != null && !lora.isEmpty()) throw new WeightclassException("--lora applies to decoder models, not to an encoder");
+            return EncoderRuns.run(model, prompt, options.threads, json, out, spec.commandLine().getErr());
+        }
         try (Kernels k = options.kernels(); LlamaModel m = ModelOptions.open(model, k, lora)) {
             Tokenizer tok = options.tokenizer(model, m.config().vocabSize());
             int bos = tok.bos() >= 0 ? tok.bos() : 1;

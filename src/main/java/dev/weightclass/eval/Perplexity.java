@@ -13,7 +13,8 @@ import java.util.function.IntConsumer;
  * scored (positions ctx/2 .. ctx-2 predict the next token: ctx/2 - 1 predictions per chunk).
  * With a reference model (the unquantized original) both run on the same chunks and the result adds
  * the mean KL divergence KL(reference || model) per scored token and how often the two agree on
- * the most likely next token.
+ * the most likely next token, both computed as llama-perplexity computes them
+ * ({@link LogProbs#klAsLlamaCpp}: the reference's log-probabilities as it stores them).
  */
 public final class Perplexity {
     private Perplexity() {}
@@ -82,8 +83,9 @@ public final class Perplexity {
                 if (refLogits != null) {
                     float[] ref = refLogits[i - first];
                     acc[1] += LogProbs.nll(ref, next);
-                    acc[2] += LogProbs.kl(ref, logits);
-                    if (Sampler.argmax(ref) == Sampler.argmax(logits)) counts[0]++;
+                    double[] klTop = LogProbs.klAsLlamaCpp(ref, logits);
+                    acc[2] += klTop[0];
+                    if ((int) klTop[1] == Sampler.argmax(logits)) counts[0]++;
                 }
             });
             nll += acc[0];

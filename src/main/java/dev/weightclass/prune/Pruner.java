@@ -59,24 +59,19 @@ public final class Pruner {
      */
     public static PruneResult prune(ModelFile in, Path output, PruneOptions o, ActivationNorms norms,
                                     LongConsumer progress) throws IOException {
+        if (o.method() == PruneMethod.WANDA && norms == null) {
+            throw new WeightclassException("wanda needs activation norms from calibration text");
+        }
+        check(in, output, o);
         boolean gguf = in instanceof GgufFile;
+        int layersIn = layerCount(in);
+        int layersOut = layersIn - o.dropLayers().size();
+        List<String> warnings = new ArrayList<>();
+        List<Item> items = plan(in, o, norms, layersIn, layersOut, gguf, warnings);
         if (!gguf && !(in instanceof SafetensorsFile)) {
             throw new WeightclassException(in.path() + ": prune writes GGUF and safetensors models; this is "
                     + in.format().id() + " (convert it first)");
         }
-        checkOutputName(output, gguf);
-        if (Files.exists(output) && in.files().stream().anyMatch(f -> same(f, output))) {
-            throw new WeightclassException(output + ": the output would overwrite the input");
-        }
-        if (o.method() == PruneMethod.WANDA && norms == null) {
-            throw new WeightclassException("wanda needs activation norms from calibration text");
-        }
-        int layersIn = layerCount(in);
-        o.checkLayers(layersIn);
-        int layersOut = layersIn - o.dropLayers().size();
-
-        List<String> warnings = new ArrayList<>();
-        List<Item> items = plan(in, o, norms, layersIn, layersOut, gguf, warnings);
         for (Item it : items) {
             if (it.matrix && it.sparsity > 0 && it.src.type().isQuantized()) {
                 warnings.add(it.src.name() + " is " + it.src.type() + ": it is dequantized, pruned and quantized again to "
@@ -104,6 +99,29 @@ public final class Pruner {
                 Files.size(output), List.copyOf(warnings));
     }
 
+    /**
+     * Every check of {@link #prune} that needs no calibration (format, output name, layer indices,
+     * N:M row lengths, output types): run it before spending minutes on calibration.
+     */
+    public static void check(ModelFile in, Path output, PruneOptions o) {
+        boolean gguf = in instanceof GgufFile;
+        if (!gguf && !(in instanceof SafetensorsFile)) {
+            throw new WeightclassException(in.path() + ": prune writes GGUF and safetensors models; this is "
+                    + in.format().id() + " (convert it first)");
+        }
+        checkOutputName(output, gguf);
+        if (Files.exists(output) && in.files().stream().anyMatch(f -> same(f, output))) {
+            throw new WeightclassException(output + ": the output would overwrite the input");
+        }
+        Path dir = output.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new WeightclassException(output + ": output folder " + dir + " does not exist");
+        }
+        int layersIn = layerCount(in);
+        o.checkLayers(layersIn);
+        plan(in, o, null, layersIn, layersIn - o.dropLayers().size(), gguf, new ArrayList<>());
+    }
+
     /** The blocks of the model: from its hyperparameters, else the highest block index in its tensor names. */
     static int layerCount(ModelFile in) {
         int fromNames = in.tensors().stream().mapToInt(t -> LayerNames.layerOf(t.name())).max().orElse(-1) + 1;
@@ -129,11 +147,11 @@ public final class Pruner {
             double s = matrix ? o.sparsityOf(layer, layersIn) : 0;
             if (matrix && s > 0) {
                 o.pattern().checkRow(t.name(), t.rowLength());
-                if (o.method() == PruneMethod.WANDA && norms.of(t.name()) == null) {
+                if (o.method() == PruneMethod.WANDA && norms != null && norms.of(t.name()) == null) {
                     throw new WeightclassException(t.name() + " never ran during calibration, so wanda has no input norms"
                             + " for it (use --method magnitude)");
                 }
-                if (o.method() == PruneMethod.WANDA && norms.of(t.name()).length != t.rowLength()) {
+                if (o.method() == PruneMethod.WANDA && norms != null && norms.of(t.name()).length != t.rowLength()) {
                     throw new WeightclassException(t.name() + ": calibration norms have " + norms.of(t.name()).length
                             + " features, the rows " + t.rowLength());
                 }

@@ -41,9 +41,37 @@ public final class RowPruner {
         int k = prunedPerRow(sparsity, cols);
         if (k == 0) return 0;
         fillKeys(row, norms, 0, cols);
-        Arrays.sort(keys, 0, cols);
+        select(keys, cols, k);
         for (int i = 0; i < k; i++) row[(int) keys[i]] = 0f;
         return k;
+    }
+
+    /**
+     * Moves the k smallest of a[0..n) (distinct values) into a[0..k), in no particular order:
+     * quickselect, linear on average, where a full sort of every row would cost n log n.
+     */
+    static void select(long[] a, int n, int k) {
+        int lo = 0, hi = n - 1;
+        while (lo < hi && k > lo && k <= hi) {
+            int mid = (lo + hi) >>> 1;
+            // median of three as pivot keeps sorted or reversed rows linear
+            long x = a[lo], y = a[mid], z = a[hi];
+            long pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+            int i = lo, j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) i++;
+                while (a[j] > pivot) j--;
+                if (i <= j) {
+                    long t = a[i];
+                    a[i++] = a[j];
+                    a[j--] = t;
+                }
+            }
+            // now a[lo..j] <= pivot <= a[i..hi]; keep the side holding position k
+            if (k <= j) hi = j;
+            else if (k >= i) lo = i;
+            else return;
+        }
     }
 
     /**

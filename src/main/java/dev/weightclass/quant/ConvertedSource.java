@@ -76,6 +76,8 @@ final class ConvertedSource implements QuantSource {
 
     @Override public Path path() { return model.path(); }
 
+    @Override public List<Path> files() { return model.files(); }
+
     @Override public Map<String, GgufValue> kv() { return kv; }
 
     @Override public List<TensorInfo> tensors() { return List.copyOf(tensors); }

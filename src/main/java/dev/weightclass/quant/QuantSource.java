@@ -27,6 +27,9 @@ public interface QuantSource extends AutoCloseable {
     /** The file the user gave. */
     Path path();
 
+    /** Every file the model's data is read from (the output must not be one of them). */
+    List<Path> files();
+
     /** The metadata the output GGUF starts from (quantize appends its own two keys). */
     Map<String, GgufValue> kv();
 
@@ -85,6 +88,7 @@ public interface QuantSource extends AutoCloseable {
     static QuantSource of(GgufFile g) {
         return new QuantSource() {
             @Override public Path path() { return g.path(); }
+            @Override public List<Path> files() { return g.files(); }
             @Override public Map<String, GgufValue> kv() { return g.kv(); }
             @Override public List<TensorInfo> tensors() { return g.tensors(); }
             @Override public Hyperparameters hyperparameters() { return g.hyperparameters(); }

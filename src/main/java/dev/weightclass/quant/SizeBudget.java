@@ -119,6 +119,12 @@ public final class SizeBudget {
             at[bestT] = bestO;
         }
         QuantOptions planOptions = options.withPure(true);
+        for (TensorInfo t : tensors) { // quantized inputs without --allow-requantize keep their type
+            if (!quantizable.contains(t) && QuantPlan.allowsQuantization(t.name(), t.shape(), options.leaveOutputTensor())) {
+                planOptions = planOptions.withOverride(new QuantOptions.Override(
+                        Pattern.compile("^" + Pattern.quote(t.name()) + "$"), t.type()));
+            }
+        }
         List<Choice> choices = new ArrayList<>();
         Map<TensorType, Long> bytesByType = new EnumMap<>(TensorType.class);
         double loss = 0;

@@ -33,6 +33,12 @@ public interface Kernels extends AutoCloseable {
     /** {@code y[yOff+i] += a * x[xOff+i]} for i < n. */
     void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n);
 
+    /** {@code a[aOff..aOff+n) · h[hOff..hOff+n)} where h holds IEEE half-precision bits (the F16 KV cache). */
+    float dotF16(float[] a, int aOff, short[] h, int hOff, int n);
+
+    /** {@code y[yOff+i] += a * h[hOff+i]} for i < n, h as half-precision bits. */
+    void axpyF16(float a, short[] h, int hOff, float[] y, int yOff, int n);
+
     /** Runs {@code body} over ranges covering [0, count), about {@code grain} each, on the kernels' threads. */
     void parallelFor(int count, int grain, RangeBody body);
 
@@ -46,14 +52,34 @@ public interface Kernels extends AutoCloseable {
     @Override
     void close();
 
+    /** What a product's input (activation) is converted to before it meets the weight. */
+    enum Inputs {
+        /**
+         * As llama.cpp's CPU backend does (ggml's vec_dot_type): Q8_0 blocks for Q8_0/Q4_0/Q5_0 weights,
+         * Q8_1 for Q4_1/Q5_1, F16/BF16 rounding for F16/BF16 weights, F32 otherwise. The default:
+         * perplexity and KL figures then compare with llama.cpp's.
+         */
+        LLAMA_CPP,
+        /** Activations stay F32 for every weight type: reproduces a float reference implementation (numpy, PyTorch). */
+        F32
+    }
+
     /** The plain-Java reference: one element at a time, exact float accumulation order per row. */
     static Kernels scalar(int threads) {
-        return new ScalarKernels(threads);
+        return new ScalarKernels(threads, Inputs.LLAMA_CPP);
+    }
+
+    static Kernels scalar(int threads, Inputs inputs) {
+        return new ScalarKernels(threads, inputs);
     }
 
     /** The Vector API kernels (jdk.incubator.vector), the fast path. */
     static Kernels vector(int threads) {
-        return new VectorKernels(threads);
+        return new VectorKernels(threads, Inputs.LLAMA_CPP);
+    }
+
+    static Kernels vector(int threads, Inputs inputs) {
+        return new VectorKernels(threads, inputs);
     }
 
     /** Threads to use when the user does not say: every available core. */

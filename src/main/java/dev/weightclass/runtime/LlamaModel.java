@@ -76,17 +76,25 @@ public final class LlamaModel implements AutoCloseable {
         return new Session(contextLength);
     }
 
-    /** One sequence: its KV cache and how many tokens it holds. */
+    /**
+     * One sequence: its KV cache and how many tokens it holds. Keys and values are stored as F16
+     * (half the memory of F32, and llama.cpp's default cache type, so figures compare).
+     */
     public final class Session {
         final int capacity;
-        final float[][] keys, values;   // [layer][position * kvDim + kvHead * hd + i]
+        final short[][] keys, values;   // [layer][position * kvDim + kvHead * hd + i], IEEE half bits
         int length;
         Buffers buffers;
 
         Session(int capacity) {
             this.capacity = capacity;
-            keys = new float[config.layers()][(int) Math.min(Integer.MAX_VALUE, (long) capacity * config.kvDim())];
-            values = new float[config.layers()][keys[0].length];
+            long size = (long) capacity * config.kvDim();
+            if (size > Integer.MAX_VALUE - 8) {
+                throw new WeightclassException("a context of " + capacity + " tokens needs a KV cache row of " + size
+                        + " values per layer, more than one Java array holds");
+            }
+            keys = new short[config.layers()][(int) size];
+            values = new short[config.layers()][(int) size];
         }
 
         /** Tokens in the cache (the next token's position). */
@@ -205,7 +213,7 @@ public final class LlamaModel implements AutoCloseable {
         linear(l, w.wq(), b.h, b.q, n);
         linear(l, w.wk(), b.h, b.k, n);
         linear(l, w.wv(), b.h, b.v, n);
-        float[] kc = s.keys[l], vc = s.values[l];
+        short[] kc = s.keys[l], vc = s.values[l];
         for (int i = 0; i < n; i++) {
             if (w.bq() != null) add(b.q[i], w.bq());
             if (w.bk() != null) add(b.k[i], w.bk());
@@ -213,8 +221,8 @@ public final class LlamaModel implements AutoCloseable {
             int pos = pos0 + i;
             rope(b.q[i], c.heads(), pos);
             rope(b.k[i], c.kvHeads(), pos);
-            System.arraycopy(b.k[i], 0, kc, pos * kvDim, kvDim);
-            System.arraycopy(b.v[i], 0, vc, pos * kvDim, kvDim);
+            toHalf(b.k[i], kc, pos * kvDim, kvDim);
+            toHalf(b.v[i], vc, pos * kvDim, kvDim);
         }
         attention(kc, vc, b, pos0, n);
         linear(l, w.wo(), b.att, b.h, n);
@@ -239,14 +247,27 @@ public final class LlamaModel implements AutoCloseable {
         if (ad != null) ad.addTo(layer, w, in, out, n);
     }
 
-    /** Causal attention of tokens pos0..pos0+n-1 over the cache, one task per (token, head). */
-    private void attention(float[] kc, float[] vc, Buffers b, int pos0, int n) {
+    /** {@code dst[off..off+n)} = src[0..n) rounded to half precision (round to nearest even, as ggml stores an F16 cache). */
+    private static void toHalf(float[] src, short[] dst, int off, int n) {
+        for (int i = 0; i < n; i++) dst[off + i] = Float.floatToFloat16(src[i]);
+    }
+
+    /** Scores of one attention task, per kernel thread (no allocation per token). */
+    private final ThreadLocal<float[]> scores = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * Causal attention of tokens pos0..pos0+n-1 over the F16 cache, one task per (token, head):
+     * F32 query times F16 keys, softmax in F32, F16 values accumulated in F32 (what llama.cpp's CPU
+     * flash attention does for a batch of queries).
+     */
+    private void attention(short[] kc, short[] vc, Buffers b, int pos0, int n) {
         LlamaConfig c = config;
         int heads = c.heads(), hd = c.headDim(), kvDim = c.kvDim(), group = heads / c.kvHeads();
         float scale = (float) (1.0 / Math.sqrt(hd));
         int window = c.slidingWindow();
         kernels.parallelFor(n * heads, Math.max(1, 16384 / ((pos0 + n) * hd)), (j0, j1) -> {
-            float[] score = new float[pos0 + n];
+            float[] score = scores.get();
+            if (score.length < pos0 + n) scores.set(score = new float[pos0 + n]);
             for (int j = j0; j < j1; j++) {
                 int i = j / heads, h = j % heads, pos = pos0 + i;
                 int kvOff = (h / group) * hd;
@@ -254,7 +275,7 @@ public final class LlamaModel implements AutoCloseable {
                 float[] q = b.q[i];
                 float max = Float.NEGATIVE_INFINITY;
                 for (int t = start; t <= pos; t++) {
-                    float sc = kernels.dot(q, h * hd, kc, t * kvDim + kvOff, hd) * scale;
+                    float sc = kernels.dotF16(q, h * hd, kc, t * kvDim + kvOff, hd) * scale;
                     score[t] = sc;
                     if (sc > max) max = sc;
                 }
@@ -267,7 +288,7 @@ public final class LlamaModel implements AutoCloseable {
                 float[] out = b.att[i];
                 Arrays.fill(out, h * hd, h * hd + hd, 0f);
                 float inv = 1f / sum;
-                for (int t = start; t <= pos; t++) kernels.axpy(score[t] * inv, vc, t * kvDim + kvOff, out, h * hd, hd);
+                for (int t = start; t <= pos; t++) kernels.axpyF16(score[t] * inv, vc, t * kvDim + kvOff, out, h * hd, hd);
             }
         });
     }

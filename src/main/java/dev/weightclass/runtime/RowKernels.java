@@ -1,41 +1,49 @@
 package dev.weightclass.runtime;
 
 import dev.weightclass.WeightclassException;
-import dev.weightclass.tensor.TensorType;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 
 /**
- * Splits a product over output rows and runs the pieces on a pool of {@code threads} workers.
- * Subclasses compute a range of rows; this class owns the threading.
+ * Splits a product over output rows and runs the pieces on a pool of {@code threads} workers. Before the product, each activation row is converted once to the form the weight type
+ * multiplies with ({@link QuantizedInput}: F16/BF16 rounding, Q8_0/Q8_1 quantization), as
+ * llama.cpp's CPU backend does. Subclasses compute a range of rows; this class owns the threading
+ * and the conversion buffers (one set per calling thread, so nothing is allocated per token).
  */
 abstract class RowKernels implements Kernels {
     /** Rows per task are kept a multiple of this so row-tiled kernels see whole tiles. */
     static final int ROW_ALIGN = 4;
 
     private final int threads;
+    private final Inputs inputs;
     private final ForkJoinPool pool;
+    private final ThreadLocal<QuantizedInput[]> buffers = ThreadLocal.withInitial(() -> new QuantizedInput[0]);
 
-    RowKernels(int threads) {
+    RowKernels(int threads, Inputs inputs) {
         if (threads < 1) throw new WeightclassException("threads must be at least 1, got " + threads);
         this.threads = threads;
+        this.inputs = inputs;
         this.pool = threads == 1 ? null : new ForkJoinPool(threads);
     }
 
     @Override
     public int threads() { return threads; }
 
+    /** True: the Vector API converts activations (bit-identical to the scalar conversion). */
+    abstract boolean vectorConversion();
+
     /** {@code out[r] = W[r,:] · x} for r in [r0, r1). */
-    abstract void matvecRows(WeightMatrix w, float[] x, float[] out, int r0, int r1);
+    abstract void matvecRows(WeightMatrix w, QuantizedInput x, float[] out, int r0, int r1);
 
     /** {@code out[b][r] = W[r,:] · x[b]} for r in [r0, r1), b < n. */
-    abstract void matmulRows(WeightMatrix w, float[][] x, float[][] out, int n, int r0, int r1);
+    abstract void matmulRows(WeightMatrix w, QuantizedInput[] x, float[][] out, int n, int r0, int r1);
 
     @Override
     public final void matvec(WeightMatrix w, float[] x, float[] out) {
         check(w, x.length, out.length);
-        run(w.rows(), grain(w, 1), ROW_ALIGN, (r0, r1) -> matvecRows(w, x, out, r0, r1));
+        QuantizedInput in = buffers(1)[0].set(kind(w), x, w.cols(), vectorConversion());
+        run(w.rows(), grain(w, 1), (r0, r1) -> matvecRows(w, in, out, r0, r1));
     }
 
     @Override
@@ -45,7 +53,39 @@ abstract class RowKernels implements Kernels {
             return;
         }
         for (int b = 0; b < n; b++) check(w, x[b].length, out[b].length);
-        run(w.rows(), grain(w, n), ROW_ALIGN, (r0, r1) -> matmulRows(w, x, out, n, r0, r1));
+        QuantizedInput[] in = convert(w, x, n);
+        run(w.rows(), grain(w, n), (r0, r1) -> matmulRows(w, in, out, n, r0, r1));
+    }
+
+    /** The calling thread's buffers holding x[0..n) converted for w's type (in parallel when there are many). */
+    private QuantizedInput[] convert(WeightMatrix w, float[][] x, int n) {
+        QuantizedInput[] in = buffers(n);
+        QuantizedInput.Kind kind = kind(w);
+        int cols = w.cols();
+        boolean vec = vectorConversion();
+        QuantizedInput[] buf = in;
+        if (kind == QuantizedInput.Kind.F32 || n < 8) {
+            for (int b = 0; b < n; b++) buf[b].set(kind, x[b], cols, vec);
+        } else {
+            parallelFor(n, Math.max(1, 65536 / cols), (b0, b1) -> {
+                for (int b = b0; b < b1; b++) buf[b].set(kind, x[b], cols, vec);
+            });
+        }
+        return in;
+    }
+
+    private QuantizedInput.Kind kind(WeightMatrix w) {
+        return inputs == Inputs.F32 ? QuantizedInput.Kind.F32 : QuantizedInput.Kind.of(w.type());
+    }
+
+    private QuantizedInput[] buffers(int n) {
+        QuantizedInput[] in = buffers.get();
+        if (in.length < n) {
+            QuantizedInput[] grown = java.util.Arrays.copyOf(in, n);
+            for (int i = in.length; i < n; i++) grown[i] = new QuantizedInput();
+            buffers.set(in = grown);
+        }
+        return in;
     }
 
     private void check(WeightMatrix w, int xLen, int outLen) {
@@ -68,23 +108,22 @@ abstract class RowKernels implements Kernels {
         return (int) Math.min(Integer.MAX_VALUE, (rows + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN);
     }
 
-    private void run(int rows, int grain, int align, RangeBody body) {
-        if (pool == null || rows <= grain) {
-            body.run(0, rows);
+    private void run(int count, int grain, RangeBody body) {
+        if (pool == null || count <= grain) {
+            body.run(0, count);
             return;
         }
-        pool.invoke(new Split(0, rows, grain, align, body));
+        pool.invoke(new Split(0, count, grain, body));
     }
 
     private static final class Split extends RecursiveAction {
-        final int r0, r1, grain, align;
+        final int r0, r1, grain;
         final RangeBody body;
 
-        Split(int r0, int r1, int grain, int align, RangeBody body) {
+        Split(int r0, int r1, int grain, RangeBody body) {
             this.r0 = r0;
             this.r1 = r1;
             this.grain = grain;
-            this.align = align;
             this.body = body;
         }
 
@@ -94,19 +133,19 @@ abstract class RowKernels implements Kernels {
                 body.run(r0, r1);
                 return;
             }
-            int mid = r0 + ((r1 - r0) / 2 + align - 1) / align * align;
+            int mid = r0 + ((r1 - r0) / 2 + grain - 1) / grain * grain;
             if (mid >= r1) {
                 body.run(r0, r1);
                 return;
             }
-            invokeAll(new Split(r0, mid, grain, align, body), new Split(mid, r1, grain, align, body));
+            invokeAll(new Split(r0, mid, grain, body), new Split(mid, r1, grain, body));
         }
     }
 
     /** Runs {@code body} over [0, count) on the pool, split into ranges of about {@code grain}. */
     @Override
     public final void parallelFor(int count, int grain, RangeBody body) {
-        run(count, Math.max(1, grain), 1, body);
+        run(count, Math.max(1, grain), body);
     }
 
     @Override

@@ -14,9 +14,10 @@ import java.nio.ByteOrder;
 
 /**
  * Vector API kernels. Matrix-vector products read each stored row once and convert it lane by lane
- * (F16/BF16 by bit manipulation, Q8_0/Q4_0 block by block: int8 or nibbles widened to floats, one
- * scale multiply per block). Matrix-matrix products decode a tile of rows to floats once and
- * multiply it with a block of activation vectors that stays in cache.
+ * (F16/BF16 by bit manipulation, Q8_0/Q4_0/Q4_1 block by block: int8 or nibbles widened to float
+ * lanes, multiplied with the activation's Q8 quants, one multiply-add by the two scales per block).
+ * Matrix-matrix products decode a tile of rows to floats once and multiply it with a block of
+ * activation vectors that stays in cache.
  */
 final class VectorKernels extends RowKernels {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
@@ -30,14 +31,16 @@ final class VectorKernels extends RowKernels {
     private static final int ROW_TILE = 4;
     private static final int TOKEN_BLOCK = 64;
 
-    /** Types with a dedicated vector path; the rest go through the quantization library's decoders. */
-    private static final java.util.Set<TensorType> FAST_TYPES =
-            java.util.EnumSet.of(TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q8_0, TensorType.Q4_0);
+    /** Types with a vector product on F32/F16/BF16 inputs, and on Q8 block inputs; the rest decode rows first. */
+    private static final java.util.Set<TensorType> FLOAT_TYPES =
+            java.util.EnumSet.of(TensorType.F32, TensorType.F16, TensorType.BF16);
+    private static final java.util.Set<TensorType> INT_TYPES =
+            java.util.EnumSet.of(TensorType.Q8_0, TensorType.Q4_0, TensorType.Q4_1);
 
     private final ThreadLocal<float[][]> tiles = ThreadLocal.withInitial(() -> new float[ROW_TILE][0]);
 
-    VectorKernels(int threads) {
-        super(threads);
+    VectorKernels(int threads, Inputs inputs) {
+        super(threads, inputs);
         if (L < 8 || 32 % L != 0) throw new IllegalStateException("unsupported vector width: " + L + " floats");
     }
 
@@ -50,27 +53,49 @@ final class VectorKernels extends RowKernels {
     // ---- matrix-vector ----
 
     @Override
-    void matvecRows(WeightMatrix w, float[] x, float[] out, int r0, int r1) {
+    boolean vectorConversion() { return true; }
+
+    @Override
+    void matvecRows(WeightMatrix w, QuantizedInput x, float[] out, int r0, int r1) {
         MemorySegment s = w.data();
         int cols = w.cols();
-        if (!FAST_TYPES.contains(w.type())) {
-            // Other block types: decode each row with the quantization library, then a vector dot.
+        TensorType t = w.type();
+        boolean blockInput = x.kind.blocks();
+        boolean fast = blockInput ? INT_TYPES.contains(t) : FLOAT_TYPES.contains(t);
+        if (!fast) {
+            if (blockInput) {
+                // Q5_0/Q5_1 (no vector kernel yet): the reference integer block products.
+                for (int r = r0; r < r1; r++) out[r] = BlockDots.dot(t, s, w.rowOffset(r), x, cols);
+                return;
+            }
+            // Other types, or block types with F32 inputs: decode each row, then a vector dot.
             float[] row = tile(cols)[0];
             for (int r = r0; r < r1; r++) {
-                RowDecoder.decode(w, r, row, 0);
-                out[r] = dot(row, 0, x, 0, cols);
+                row(w, r, row, 0);
+                out[r] = dot(row, 0, x.values, 0, cols);
             }
             return;
         }
-        for (int r = r0; r < r1; r++) {
+        float[] xv = x.values;
+        int r = r0;
+        if (t == TensorType.Q8_0 || t == TensorType.Q4_0) {
+            // two rows at a time: twice the independent work per loaded activation vector
+            for (; r + 2 <= r1; r += 2) {
+                long b0 = w.rowOffset(r), b1 = w.rowOffset(r + 1);
+                if (t == TensorType.Q8_0) dotQ8_0x2(s, b0, b1, x.q, x.d, cols, out, r);
+                else dotQ4_0x2(s, b0, b1, x.q, x.d, cols, out, r);
+            }
+        }
+        for (; r < r1; r++) {
             long base = w.rowOffset(r);
-            out[r] = switch (w.type()) {
-                case F32 -> dotF32(s, base, x, cols);
-                case F16 -> dotF16(s, base, x, cols, false);
-                case BF16 -> dotF16(s, base, x, cols, true);
-                case Q8_0 -> dotQ8_0(s, base, x, cols);
-                case Q4_0 -> dotQ4_0(s, base, x, cols);
-                default -> throw new IllegalStateException(w.type().toString());
+            out[r] = switch (t) {
+                case F32 -> dotF32(s, base, xv, cols);
+                case F16 -> dotF16(s, base, xv, cols, false);
+                case BF16 -> dotF16(s, base, xv, cols, true);
+                case Q8_0 -> dotQ8_0(s, base, x.q, x.d, cols);
+                case Q4_0 -> dotQ4_0(s, base, x.q, x.d, cols);
+                case Q4_1 -> dotQ4_1(s, base, x.q, x.d, x.s, cols);
+                default -> throw new IllegalStateException(t.toString());
             };
         }
     }
@@ -92,11 +117,14 @@ final class VectorKernels extends RowKernels {
 
     /** L half-precision (or bfloat16) values at {@code off} as floats. */
     private static FloatVector halfs(MemorySegment s, long off, boolean bf16) {
-        IntVector h = ((IntVector) ShortVector.fromMemorySegment(SS, s, off, LE)
-                .convertShape(VectorOperators.S2I, IS, 0)).and(0xFFFF);
+        return halfsToFloats(ShortVector.fromMemorySegment(SS, s, off, LE), bf16);
+    }
+
+    private static FloatVector halfsToFloats(ShortVector v, boolean bf16) {
+        IntVector h = ((IntVector) v.convertShape(VectorOperators.S2I, IS, 0)).and(0xFFFF);
         if (bf16) return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
         // binary16 -> binary32: move exponent+mantissa into place, rescale the exponent bias by 2^112
-        // (this also handles subnormals), then put the sign back. Inf/NaN weights are not expected.
+        // (this also handles subnormals), then put the sign back. Inf/NaN are not expected.
         FloatVector mag = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
         return mag.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
@@ -118,38 +146,85 @@ final class VectorKernels extends RowKernels {
         return (FloatVector) ByteVector.fromMemorySegment(BS, s, off, LE).convertShape(VectorOperators.B2F, FS, 0);
     }
 
-    private static float dotQ8_0(MemorySegment s, long base, float[] x, int cols) {
+    /*
+     * Integer block products in float lanes: the quants (|w| <= 128, |x| <= 127) are exact floats,
+     * so are their products and a block's partial sums (< 2^24): each block sum is the exact integer
+     * ggml computes. Then one multiply-add per block by the product of the two scales.
+     */
+
+    /** Q8_0 weight block at {@code bo} times activation quants {@code xq[o..o+32)}: L lanes of exact partial sums. */
+    private static FloatVector blockQ8(MemorySegment s, long bo, float[] xq, int o) {
+        FloatVector blk = bytesAsFloats(s, bo + 2).mul(FloatVector.fromArray(FS, xq, o));
+        for (int p = L; p < 32; p += L) blk = bytesAsFloats(s, bo + 2 + p).fma(FloatVector.fromArray(FS, xq, o + p), blk);
+        return blk;
+    }
+
+    private static float dotQ8_0(MemorySegment s, long base, float[] xq, float[] xd, int cols) {
         FloatVector acc = FloatVector.zero(FS);
         for (int b = 0, blocks = cols / 32; b < blocks; b++) {
             long bo = base + 34L * b;
-            float d = RowDecoder.f16(s, bo);
-            FloatVector blk = FloatVector.zero(FS);
-            for (int p = 0; p < 32; p += L) {
-                blk = bytesAsFloats(s, bo + 2 + p).fma(FloatVector.fromArray(FS, x, 32 * b + p), blk);
-            }
-            acc = blk.fma(FloatVector.broadcast(FS, d), acc);
+            acc = blockQ8(s, bo, xq, 32 * b).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo) * xd[b]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    private static float dotQ4_0(MemorySegment s, long base, float[] x, int cols) {
+    private static void dotQ8_0x2(MemorySegment s, long base0, long base1, float[] xq, float[] xd, int cols,
+                                  float[] out, int r) {
+        FloatVector acc0 = FloatVector.zero(FS), acc1 = acc0;
+        for (int b = 0, blocks = cols / 32; b < blocks; b++) {
+            long bo0 = base0 + 34L * b, bo1 = base1 + 34L * b;
+            float dx = xd[b];
+            acc0 = blockQ8(s, bo0, xq, 32 * b).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo0) * dx), acc0);
+            acc1 = blockQ8(s, bo1, xq, 32 * b).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo1) * dx), acc1);
+        }
+        out[r] = acc0.reduceLanes(VectorOperators.ADD);
+        out[r + 1] = acc1.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Q4_0/Q4_1 block quants at {@code qs} (16 bytes, low nibbles first) times {@code xq[o..o+32)}; {@code bias} 8 or 0. */
+    private static FloatVector blockQ4(MemorySegment s, long qs, float[] xq, int o, byte bias) {
+        FloatVector blk = FloatVector.zero(FS);
+        for (int p = 0; p < 16; p += L) {
+            ByteVector q = ByteVector.fromMemorySegment(BS, s, qs + p, LE);
+            ByteVector lo = q.and((byte) 0x0F).sub(bias);
+            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub(bias);
+            blk = ((FloatVector) lo.convertShape(VectorOperators.B2F, FS, 0)).fma(FloatVector.fromArray(FS, xq, o + p), blk);
+            blk = ((FloatVector) hi.convertShape(VectorOperators.B2F, FS, 0)).fma(FloatVector.fromArray(FS, xq, o + 16 + p), blk);
+        }
+        return blk;
+    }
+
+    private static float dotQ4_0(MemorySegment s, long base, float[] xq, float[] xd, int cols) {
         FloatVector acc = FloatVector.zero(FS);
         for (int b = 0, blocks = cols / 32; b < blocks; b++) {
             long bo = base + 18L * b;
-            float d = RowDecoder.f16(s, bo);
-            FloatVector blk = FloatVector.zero(FS);
-            for (int p = 0; p < 16; p += L) {
-                ByteVector q = ByteVector.fromMemorySegment(BS, s, bo + 2 + p, LE);
-                ByteVector lo = q.and((byte) 0x0F).sub((byte) 8);
-                ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
-                FloatVector flo = (FloatVector) lo.convertShape(VectorOperators.B2F, FS, 0);
-                FloatVector fhi = (FloatVector) hi.convertShape(VectorOperators.B2F, FS, 0);
-                blk = flo.fma(FloatVector.fromArray(FS, x, 32 * b + p), blk);
-                blk = fhi.fma(FloatVector.fromArray(FS, x, 32 * b + 16 + p), blk);
-            }
-            acc = blk.fma(FloatVector.broadcast(FS, d), acc);
+            acc = blockQ4(s, bo + 2, xq, 32 * b, (byte) 8).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo) * xd[b]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void dotQ4_0x2(MemorySegment s, long base0, long base1, float[] xq, float[] xd, int cols,
+                                  float[] out, int r) {
+        FloatVector acc0 = FloatVector.zero(FS), acc1 = acc0;
+        for (int b = 0, blocks = cols / 32; b < blocks; b++) {
+            long bo0 = base0 + 18L * b, bo1 = base1 + 18L * b;
+            float dx = xd[b];
+            acc0 = blockQ4(s, bo0 + 2, xq, 32 * b, (byte) 8).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo0) * dx), acc0);
+            acc1 = blockQ4(s, bo1 + 2, xq, 32 * b, (byte) 8).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo1) * dx), acc1);
+        }
+        out[r] = acc0.reduceLanes(VectorOperators.ADD);
+        out[r + 1] = acc1.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float dotQ4_1(MemorySegment s, long base, float[] xq, float[] xd, float[] xs, int cols) {
+        FloatVector acc = FloatVector.zero(FS);
+        float mins = 0;
+        for (int b = 0, blocks = cols / 32; b < blocks; b++) {
+            long bo = base + 20L * b;
+            acc = blockQ4(s, bo + 4, xq, 32 * b, (byte) 0).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo) * xd[b]), acc);
+            mins += RowDecoder.f16(s, bo + 2) * xs[b];
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + mins;
     }
 
     // ---- row decoding ----
@@ -200,10 +275,17 @@ final class VectorKernels extends RowKernels {
         return t;
     }
 
+    /**
+     * Decoded weight rows times the converted activations' values ({@code d * q} for quantized
+     * inputs). Weight and activation values are both exact floats (an F16 scale times an 8-bit
+     * quant), so this is the integer block product up to float rounding of the sums.
+     */
     @Override
-    void matmulRows(WeightMatrix w, float[][] x, float[][] out, int n, int r0, int r1) {
+    void matmulRows(WeightMatrix w, QuantizedInput[] in, float[][] out, int n, int r0, int r1) {
         int cols = w.cols();
         float[][] t = tile(cols);
+        float[][] x = new float[n][];
+        for (int b = 0; b < n; b++) x[b] = in[b].values;
         for (int b0 = 0; b0 < n; b0 += TOKEN_BLOCK) {
             int b1 = Math.min(n, b0 + TOKEN_BLOCK);
             for (int r = r0; r < r1; r += ROW_TILE) {
@@ -317,6 +399,29 @@ final class VectorKernels extends RowKernels {
         float s = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
+    }
+
+    @Override
+    public float dotF16(float[] a, int aOff, short[] h, int hOff, int n) {
+        FloatVector acc = FloatVector.zero(FS);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            acc = halfsToFloats(ShortVector.fromArray(SS, h, hOff + i), false).fma(FloatVector.fromArray(FS, a, aOff + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += a[aOff + i] * Float.float16ToFloat(h[hOff + i]);
+        return s;
+    }
+
+    @Override
+    public void axpyF16(float a, short[] h, int hOff, float[] y, int yOff, int n) {
+        FloatVector va = FloatVector.broadcast(FS, a);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            halfsToFloats(ShortVector.fromArray(SS, h, hOff + i), false).fma(va, FloatVector.fromArray(FS, y, yOff + i))
+                    .intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += a * Float.float16ToFloat(h[hOff + i]);
     }
 
     @Override

@@ -46,6 +46,7 @@ class PruneCommandTest {
             "--sparsity -0.1 --method magnitude",
             "--sparsity NaN --method magnitude",
             "--pattern 4:8 --method magnitude",      // ffn_down rows are 172 weights
+            "--pattern 4:8 --method wanda",          // refused before any calibration runs
             "--pattern 3:2 --method magnitude",
             "--pattern 2:4 --sparsity 0.3 --method magnitude",
             "--sparsity 0.5 --method magnitude --drop-layers 4",
@@ -63,6 +64,14 @@ class PruneCommandTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files.toList()).isEmpty();
         }
+    }
+
+    @Test
+    void aMissingOutputFolderIsRefusedBeforeCalibration(@TempDir Path dir) {
+        Result r = run("prune", data("aidreams260K-f32.gguf"), "-o", dir.resolve("no/such/out.gguf").toString(),
+                "--sparsity", "0.5");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("does not exist");
     }
 
     @Test

@@ -120,4 +120,15 @@ class QuantizeConvertTest {
         assertThat(r.code()).as(r.err()).isZero();
         sameTensors(out, SharedData.golden(golden));
     }
+
+    @Test
+    void outputOverAnInputFileOfAFolderIsRefused(@TempDir Path dir) throws IOException {
+        java.nio.file.Files.createSymbolicLink(dir.resolve("model.safetensors"), hf().resolve("model.safetensors").toAbsolutePath());
+        java.nio.file.Files.createSymbolicLink(dir.resolve("config.json"), hf().resolve("config.json").toAbsolutePath());
+        QuantizeCommandTest.Run r = QuantizeCommandTest.run("quantize", dir.toString(), "-o",
+                dir.resolve("model.safetensors").toString(), "--type", "f32");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err().lines().toList()).last().asString().contains("overwrite the input file");
+        assertThat(java.nio.file.Files.isSymbolicLink(dir.resolve("model.safetensors"))).isTrue();
+    }
 }

@@ -151,6 +151,27 @@ class ExtractApplyTest {
     }
 
     @Test
+    void applyAndEvalWithLoraScoreLikeTheMergedModel() throws Exception {
+        Path adapter = dir.resolve("eval.gguf");
+        Path merged = dir.resolve("eval-merged.gguf");
+        assertThat(run("lora", "extract", base.toString(), finetuned.toString(), "--rank", String.valueOf(R), "-o",
+                adapter.toString())[0]).isEqualTo("0");
+        assertThat(run("lora", "merge", base.toString(), adapter.toString(), "-o", merged.toString())[0]).isEqualTo("0");
+        String text = SharedData.data("aidreams260K/aidreams260K_teacher_samples.txt").toString();
+        String[] a = run("lora", "apply", base.toString(), adapter.toString(), "--text", text, "--ctx", "128", "--chunks", "4", "--json");
+        assertThat(a[0]).as(a[2]).isEqualTo("0");
+        String[] e = run("eval", merged.toString(), "--text", text, "--ctx", "128", "--chunks", "4", "--json");
+        String[] l = run("eval", base.toString(), "--lora", adapter.toString(), "--text", text, "--ctx", "128", "--chunks", "4", "--json");
+        ObjectMapper json = new ObjectMapper();
+        double applied = json.readTree(a[1]).path("perplexity").asDouble();
+        double viaEval = json.readTree(l[1]).path("perplexity").asDouble();
+        double mergedPpl = json.readTree(e[1]).path("perplexity").asDouble();
+        assertThat(applied).isCloseTo(mergedPpl, org.assertj.core.api.Assertions.within(mergedPpl * 1e-4));
+        assertThat(viaEval).isCloseTo(mergedPpl, org.assertj.core.api.Assertions.within(mergedPpl * 1e-4));
+        assertThat(json.readTree(a[1]).path("mean_kl_from_base").asDouble()).isPositive();
+    }
+
+    @Test
     void aPeftAdapterRunsTheSameOnTheHuggingFaceAndTheGgufBase() throws Exception {
         // random adapter on q/k/v/o in Hugging Face names: on the GGUF base its q/k B rows must be permuted
         Random rnd = new Random(5);

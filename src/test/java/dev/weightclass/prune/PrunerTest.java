@@ -241,6 +241,25 @@ class PrunerTest {
         assertThat(w).containsExactly(0.5f, -0.1f, 0f, 0f, -3f, 0f);
     }
 
+    @Test
+    void selectFindsTheKSmallestLikeASortDoes() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + rnd.nextInt(300);
+            long[] a = new long[n];
+            // few distinct scores (many ties in the high bits), made distinct by the index as in the pruner
+            for (int i = 0; i < n; i++) a[i] = ((long) rnd.nextInt(trial % 2 == 0 ? 5 : 1 << 20) << 32) | i;
+            if (trial % 10 == 0) Arrays.sort(a);
+            long[] sorted = a.clone();
+            Arrays.sort(sorted);
+            int k = rnd.nextInt(n);
+            RowPruner.select(a, n, k);
+            long[] head = Arrays.copyOf(a, k);
+            Arrays.sort(head);
+            assertThat(head).as("n %d k %d", n, k).containsExactly(Arrays.copyOf(sorted, k));
+        }
+    }
+
     static int zeros(float[] v) {
         int z = 0;
         for (float x : v) if (x == 0f) z++;

@@ -36,6 +36,10 @@ class VectorQuantsTest {
         for (int i = 32; i < 64 && i < n; i++) x[i] = 0f;                   // an all-zero block
         if (n >= 96) { x[64] = 3f; x[70] = -3f; x[80] = 3f; }              // magnitude ties, first wins
         if (n >= 128) { for (int i = 96; i < 128; i++) x[i] = (i - 112) * 0.25f; } // exact grid
+        if (n >= 192) {
+            for (int i = 128; i < 160; i++) x[i] = -1.5f;                            // a flat sub-block
+            for (int i = 160; i < 192; i++) x[i] = 1 + Math.abs(x[i]);               // all positive: min clamps to 0
+        }
         return x;
     }
 

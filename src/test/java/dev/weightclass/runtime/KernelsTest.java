@@ -75,7 +75,14 @@ class KernelsTest {
                         }
                     }
                 }
-                default -> throw new IllegalArgumentException(type.toString());
+                default -> {
+                    // Q4_1, Q5_0, Q5_1: the quantization library's encoding of random values
+                    float[] f = vec(cols, rnd);
+                    byte[] enc = new byte[(int) type.bytesFor(cols)];
+                    dev.weightclass.quant.Quantizers.scalar(type).orElseThrow().quantize(f, 0, cols, enc, 0);
+                    dev.weightclass.quant.Quantizers.scalar(type).orElseThrow().dequantize(enc, 0, v[r], 0, cols);
+                    buf.put(enc);
+                }
             }
         }
         return new Sample(new WeightMatrix("w", type, rows, cols, MemorySegment.ofArray(buf.array())), v);
@@ -103,15 +110,31 @@ class KernelsTest {
         }
     }
 
+    /** Per 32-block of a Q4_1/Q5_1 weight row: |m|, to bound the effect of Q8_1's rounded block sum. */
+    static double minTermBound(Sample s, int r, QuantizedInput in) {
+        if (s.w().type() != TensorType.Q4_1 && s.w().type() != TensorType.Q5_1) return 0;
+        double bound = 0;
+        long base = s.w().rowOffset(r);
+        for (int b = 0; b < s.w().cols() / 32; b++) {
+            float m = RowDecoder.f16(s.w().data(), base + (long) s.w().type().blockBytes() * b + 2);
+            double sum = 0;
+            for (int j = 0; j < 32; j++) sum += in.q[32 * b + j];
+            bound += Math.abs(m) * Math.abs(in.d[b] * sum) * 2e-3;   // two F16 roundings of d * sum
+        }
+        return bound;
+    }
+
     @ParameterizedTest
     @CsvSource({"F32,37,172", "F32,300,64", "F16,37,172", "F16,130,256", "BF16,33,172", "Q8_0,37,64",
-            "Q8_0,300,256", "Q4_0,37,64", "Q4_0,130,160"})
+            "Q8_0,300,256", "Q4_0,37,64", "Q4_0,130,160", "Q4_1,37,64", "Q4_1,33,256", "Q5_0,37,96", "Q5_1,37,96"})
     void vectorAndScalarProductsAgreeWithDoublePrecision(TensorType type, int rows, int cols) {
         Sample s = sample(type, rows, cols, 2);
         Random rnd = new Random(3);
         int n = 7;
         float[][] x = new float[n][], outS = new float[n][rows], outV = new float[n][rows];
         for (int b = 0; b < n; b++) x[b] = vec(cols, rnd);
+        // the activation as the weight type multiplies it (F16/BF16-rounded, or Q8 blocks)
+        QuantizedInput in = new QuantizedInput().set(QuantizedInput.Kind.of(type), x[0], cols, false);
         float[] mvS = new float[rows], mvV = new float[rows];
         SCALAR.matvec(s.w(), x[0], mvS);
         VECTOR.matvec(s.w(), x[0], mvV);
@@ -120,15 +143,106 @@ class KernelsTest {
         for (int r = 0; r < rows; r++) {
             double exact = 0, mag = 0;
             for (int c = 0; c < cols; c++) {
-                exact += (double) s.values()[r][c] * x[0][c];
-                mag += Math.abs((double) s.values()[r][c] * x[0][c]);
+                exact += (double) s.values()[r][c] * in.values[c];
+                mag += Math.abs((double) s.values()[r][c] * in.values[c]);
             }
-            double tol = 1e-5 * mag + 1e-7;
+            double tol = 1e-5 * mag + 1e-7 + minTermBound(s, r, in);
             assertThat((double) mvS[r]).isCloseTo(exact, within(tol));
             assertThat((double) mvV[r]).isCloseTo(exact, within(tol));
+            assertThat((double) mvV[r]).isCloseTo(mvS[r], within(1e-5 * mag + 1e-7));
             assertThat(outS[0][r]).isEqualTo(mvS[r]);
-            for (int b = 0; b < n; b++) assertThat(outV[b][r]).isCloseTo(outS[b][r], within((float) (1e-5 * mag + 1e-6)));
+            for (int b = 0; b < n; b++) assertThat(outV[b][r]).isCloseTo(outS[b][r], within((float) (tol + 1e-5 * mag)));
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"Q8_0,37,64", "Q4_0,9,96", "Q4_1,9,96", "Q5_0,9,96", "F16,9,96"})
+    void f32InputsKeepActivationsUnrounded(TensorType type, int rows, int cols) {
+        Sample s = sample(type, rows, cols, 7);
+        float[] x = vec(cols, new Random(8));
+        float[] outS = new float[rows], outV = new float[rows];
+        try (Kernels sc = Kernels.scalar(1, Kernels.Inputs.F32); Kernels ve = Kernels.vector(2, Kernels.Inputs.F32)) {
+            sc.matvec(s.w(), x, outS);
+            ve.matvec(s.w(), x, outV);
+        }
+        for (int r = 0; r < rows; r++) {
+            double exact = 0, mag = 0;
+            for (int c = 0; c < cols; c++) {
+                exact += (double) s.values()[r][c] * x[c];
+                mag += Math.abs((double) s.values()[r][c] * x[c]);
+            }
+            assertThat((double) outS[r]).isCloseTo(exact, within(1e-5 * mag + 1e-7));
+            assertThat((double) outV[r]).isCloseTo(exact, within(1e-5 * mag + 1e-7));
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"Q8_0", "Q8_1"})
+    void activationQuantizationVectorIsBitIdenticalAndFollowsGgml(QuantizedInput.Kind kind) {
+        Random rnd = new Random(5);
+        int n = 32 * 9;
+        float[] x = vec(n, rnd);
+        for (int j = 0; j < 32; j++) x[64 + j] = 0f;                    // an all-zero block
+        for (int j = 0; j < 32; j++) x[128 + j] = (j - 16) * 0.5f;        // a block of repeated magnitudes
+        QuantizedInput a = new QuantizedInput().set(kind, x, n, false);
+        QuantizedInput b = new QuantizedInput().set(kind, x, n, true);
+        for (int i = 0; i < n; i++) {
+            assertThat(Float.floatToIntBits(b.q[i])).as("q[%d]", i).isEqualTo(Float.floatToIntBits(a.q[i]));
+            assertThat(b.values[i]).isEqualTo(a.values[i]);
+        }
+        for (int blk = 0; blk < n / 32; blk++) {
+            assertThat(b.d[blk]).isEqualTo(a.d[blk]);
+            assertThat(b.s[blk]).isEqualTo(a.s[blk]);
+            float amax = 0;
+            int sum = 0, qmax = 0;
+            for (int j = 0; j < 32; j++) {
+                amax = Math.max(amax, Math.abs(x[32 * blk + j]));
+                sum += (int) a.q[32 * blk + j];
+                qmax = Math.max(qmax, Math.abs((int) a.q[32 * blk + j]));
+                assertThat(a.q[32 * blk + j]).isEqualTo((float) Math.rint(a.q[32 * blk + j]));
+            }
+            assertThat(a.d[blk]).isEqualTo(Float.float16ToFloat(Float.floatToFloat16(amax / 127f)));
+            assertThat(qmax).isEqualTo(amax == 0 ? 0 : 127);
+            float expectS = kind == QuantizedInput.Kind.Q8_1 ? Float.float16ToFloat(Float.floatToFloat16(amax / 127f * sum)) : 0f;
+            assertThat(a.s[blk]).isEqualTo(expectS);
+        }
+        // amax 127 makes the multiplier 1: ties round to even, as ggml's x86 quantizer (_mm256_round_ps) does
+        float[] t = new float[32];
+        t[0] = 127f;
+        t[1] = 1.5f;
+        t[2] = 2.5f;
+        t[3] = -0.5f;
+        QuantizedInput ties = new QuantizedInput().set(kind, t, 32, true);
+        assertThat(ties.q[1]).isEqualTo(2f);
+        assertThat(ties.q[2]).isEqualTo(2f);
+        assertThat(Float.floatToIntBits(ties.q[3])).isEqualTo(Float.floatToIntBits(0f));
+    }
+
+    @Test
+    void f16AndBf16InputsAreRoundedToNearestEven() {
+        float[] x = {1 + 0x1p-11f, 1 + 3 * 0x1p-11f, 1 + 0x1p-8f, 1 + 3 * 0x1p-8f, Float.NaN};
+        QuantizedInput h = new QuantizedInput().set(QuantizedInput.Kind.F16, x, 4, false);
+        assertThat(h.values[0]).isEqualTo(1f);                 // tie -> even
+        assertThat(h.values[1]).isEqualTo(1 + 4 * 0x1p-11f);  // tie -> even (up)
+        QuantizedInput b = new QuantizedInput().set(QuantizedInput.Kind.BF16, x, 5, false);
+        assertThat(b.values[2]).isEqualTo(1f);
+        assertThat(b.values[3]).isEqualTo(1 + 4 * 0x1p-8f);
+        assertThat(b.values[4]).isNaN();
+    }
+
+    @Test
+    void halfPrecisionCacheProductsMatch() {
+        Random rnd = new Random(6);
+        float[] q = vec(150, rnd), y1 = vec(150, rnd), y2 = y1.clone();
+        short[] h = new short[150];
+        for (int i = 0; i < h.length; i++) h[i] = Float.floatToFloat16((float) rnd.nextGaussian());
+        double exact = 0;
+        for (int i = 0; i < 131; i++) exact += (double) q[i + 3] * Float.float16ToFloat(h[i + 7]);
+        assertThat((double) SCALAR.dotF16(q, 3, h, 7, 131)).isCloseTo(exact, within(1e-4));
+        assertThat((double) VECTOR.dotF16(q, 3, h, 7, 131)).isCloseTo(exact, within(1e-4));
+        SCALAR.axpyF16(0.25f, h, 5, y1, 2, 140);
+        VECTOR.axpyF16(0.25f, h, 5, y2, 2, 140);
+        for (int i = 0; i < y1.length; i++) assertThat(y2[i]).isCloseTo(y1[i], within(1e-6f));
     }
 
     @Test

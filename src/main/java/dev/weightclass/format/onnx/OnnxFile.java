@@ -37,13 +37,15 @@ public final class OnnxFile implements ModelFile {
     private final Hyperparameters hyperparameters;
     private final Optional<TokenizerInfo> tokenizer;
     private final Map<String, byte[]> decoded = new ConcurrentHashMap<>();
+    private final OnnxGraph graph;
     private final OnnxScan scan;
     private final List<OnnxTensor> initializers;
 
     OnnxFile(Path path, List<Path> files, List<MappedFile> mapped, OnnxScan scan, List<OnnxTensor> raw,
              List<TensorInfo> tensors, Map<String, Object> metadata, Hyperparameters hyperparameters,
-             Optional<TokenizerInfo> tokenizer) {
+             Optional<TokenizerInfo> tokenizer, OnnxGraph graph) {
         this.path = path;
+        this.graph = graph;
         this.scan = scan;
         this.initializers = List.copyOf(raw);
         this.files = List.copyOf(files);
@@ -54,6 +56,9 @@ public final class OnnxFile implements ModelFile {
         this.hyperparameters = hyperparameters;
         this.tokenizer = tokenizer;
     }
+
+    /** The nodes and their wiring (initializer data is not in it: use {@link #data}). */
+    public OnnxGraph graph() { return graph; }
 
     @Override public ModelFormat format() { return ModelFormat.ONNX; }
 

@@ -12,15 +12,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** The graph's wiring: who produces and who consumes each value, for structure-based inference. */
-final class OnnxGraph {
+/**
+ * The graph's wiring: who produces and who consumes each value, for structure-based inference
+ * (parameter roles here, the encoder runtime's weight mapping in {@code runtime.bert}).
+ */
+public final class OnnxGraph {
 
     /** An input slot of a node. */
-    record Use(int node, int input) {}
+    public record Use(int node, int input) {}
 
-    final List<Onnx.NodeProto> nodes;
-    final Set<String> graphInputs = new HashSet<>();
-    final Set<String> graphOutputs = new HashSet<>();
+    public final List<Onnx.NodeProto> nodes;
+    public final Set<String> graphInputs = new HashSet<>();
+    public final Set<String> graphOutputs = new HashSet<>();
     private final Map<String, Integer> producer = new HashMap<>();
     private final Map<String, List<Use>> consumers = new HashMap<>();
 
@@ -41,19 +44,19 @@ final class OnnxGraph {
         }
     }
 
-    List<Use> consumers(String value) { return consumers.getOrDefault(value, List.of()); }
+    public List<Use> consumers(String value) { return consumers.getOrDefault(value, List.of()); }
 
-    Optional<Onnx.NodeProto> producer(String value) {
+    public Optional<Onnx.NodeProto> producer(String value) {
         Integer i = producer.get(value);
         return i == null ? Optional.empty() : Optional.of(nodes.get(i));
     }
 
-    Onnx.NodeProto node(int i) { return nodes.get(i); }
+    public Onnx.NodeProto node(int i) { return nodes.get(i); }
 
     String op(Use u) { return nodes.get(u.node()).getOpType(); }
 
     /** The value produced by a Constant node, when it is a small numeric tensor given inline. */
-    Optional<double[]> constantValues(String value) {
+    public Optional<double[]> constantValues(String value) {
         Optional<Onnx.NodeProto> p = producer(value);
         if (p.isEmpty() || !p.get().getOpType().equals("Constant")) return Optional.empty();
         for (Onnx.AttributeProto a : p.get().getAttributeList()) {

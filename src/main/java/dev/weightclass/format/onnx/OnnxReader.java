@@ -64,7 +64,7 @@ public final class OnnxReader implements ModelReader {
             Hyperparameters hp = OnnxHyperparameters.infer(roles.tensors(), roles, graph, props,
                     name -> OnnxFile.dataWhileOpening(byName.get(name), mapped));
             Optional<TokenizerInfo> tokenizer = TokenizerJson.besides(file);
-            return new OnnxFile(file, files, mapped, scan, inits, roles.tensors(), metadata(scan, props, roles), hp, tokenizer);
+            return new OnnxFile(file, files, mapped, scan, inits, roles.tensors(), metadata(scan, props, roles), hp, tokenizer, graph);
         } catch (IOException | RuntimeException e) {
             for (MappedFile m : mapped) m.close();
             throw e;

@@ -29,6 +29,18 @@ final class OrtEmbeddings implements AutoCloseable {
     }
 
     float[][] embed(List<int[]> tokenized) throws OrtException {
+        // Batches of similar length, so little compute goes to padding; results in input order.
+        Integer[] order = new Integer[tokenized.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> tokenized.get(i).length));
+        List<int[]> sorted = java.util.Arrays.stream(order).map(tokenized::get).toList();
+        float[][] byLength = embedInOrder(sorted);
+        float[][] out = new float[order.length][];
+        for (int i = 0; i < order.length; i++) out[order[i]] = byLength[i];
+        return out;
+    }
+
+    private float[][] embedInOrder(List<int[]> tokenized) throws OrtException {
         float[][] out = new float[tokenized.size()][];
         for (int from = 0; from < tokenized.size(); from += BATCH) {
             List<int[]> batch = tokenized.subList(from, Math.min(tokenized.size(), from + BATCH));

@@ -1,0 +1,40 @@
+package dev.weightclass.runtime.bert;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The hot loops of the encoder. Weights stay in the mapped file: {@code w} is the tensor's bytes,
+ * little-endian, row-major. Every product writes columns {@code [n0, n1)} of {@code y[rows, N]},
+ * so callers can split a product over columns between threads. {@link #scalar()} is the plain
+ * reference, {@link #vector()} the Vector API version; the tests hold one against the other.
+ */
+interface BertKernels {
+
+    /** {@code y[r, n] = Σ_k x[r, k] · W[k, n]}: W stored [K, N] (ONNX MatMul). */
+    void gemmInOut(float[] x, int rows, int k, MemorySegment w, int n, float[] y, int n0, int n1);
+
+    /** {@code y[r, n] = Σ_k x[r, k] · W[n, k]}: W stored [N, K] (PyTorch Linear). */
+    void gemmOutIn(float[] x, int rows, int k, MemorySegment w, int n, float[] y, int n0, int n1);
+
+    /**
+     * {@code y[r, n] = Σ_k xq[r, k] · (W[k, n] - zp[n])}: W stored [K, N] as int8 (or uint8 when
+     * {@code unsigned}); {@code xq} holds quantized activations minus their zero point, as floats.
+     * Every term is an integer below 2^15, so the float sums are exact as long as they stay below
+     * 2^24, as MatMulInteger's int32 sums are.
+     */
+    void gemmInt8(float[] xq, int rows, int k, MemorySegment w, boolean unsigned, float[] zp, int n, float[] y, int n0, int n1);
+
+    /**
+     * Self-attention of one head over one sentence. {@code q, k, v, out} are [tokens, H] with the
+     * sentence at rows [start, start + len) and the head at columns [col, col + hd).
+     * {@code out_i = Σ_j softmax_j(q_i · k_j · scale) v_j}.
+     */
+    void attention(float[] q, float[] k, float[] v, float[] out, int h, int start, int len, int col, int hd, float scale);
+
+    /** {@code x = x · ½ (1 + erf(x / √2))} over [from, to): exact (erf) GELU. */
+    void gelu(float[] x, int from, int to);
+
+    static BertKernels scalar() { return ScalarBertKernels.INSTANCE; }
+
+    static BertKernels vector() { return new VectorBertKernels(); }
+}

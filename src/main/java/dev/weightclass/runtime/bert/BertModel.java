@@ -1,0 +1,175 @@
+package dev.weightclass.runtime.bert;
+
+import dev.weightclass.WeightclassException;
+import dev.weightclass.format.ModelFile;
+import dev.weightclass.format.ModelFormat;
+import dev.weightclass.format.onnx.OnnxFile;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * A BERT-family sentence encoder (BERT, MiniLM) running on the CPU from the model file: ONNX
+ * (float32, or int8 dynamic-quantized with MatMulInteger) or safetensors + config.json.
+ * <pre>
+ *   x = LayerNorm(word[id] + type[t] + position[p])                       [tokens, H]
+ *   per layer:  a = Attention(x Wq + bq, x Wk + bk, x Wv + bv) Wo + bo
+ *               x = LayerNorm(x + a)
+ *               x = LayerNorm(x + GELU(x Wup + bup) Wdown + bdown)       GELU with erf
+ *   embedding   = normalize(mean of x over the sentence's tokens)         [H]
+ * </pre>
+ * A batch is packed without padding: every sentence's tokens are consecutive rows, the dense
+ * layers run over all rows at once and attention runs per sentence and head. Tokens whose
+ * attention-mask value is 0 are left out, which is what the mask means: no other token attends to
+ * them and pooling ignores them. Thread-safe: each call has its own buffers.
+ */
+public final class BertModel implements AutoCloseable {
+    private final BertWeights w;
+    private final BertConfig c;
+    private final BertKernels kernels;
+    private final Parallel parallel;
+
+    BertModel(BertWeights weights, BertKernels kernels, int threads) {
+        this.w = weights;
+        this.c = weights.config();
+        this.kernels = kernels;
+        this.parallel = new Parallel(threads);
+    }
+
+    /** The encoder in {@code file} (kept open by the caller while the model is used), Vector API kernels. */
+    public static BertModel load(ModelFile file, int threads) throws IOException {
+        return new BertModel(weights(file), BertKernels.vector(), threads);
+    }
+
+    /** True when the file holds a BERT-family encoder this runtime can run. */
+    public static boolean isEncoder(ModelFile file) {
+        String arch = file.hyperparameters().architecture();
+        return ("bert".equals(arch) || "roberta".equals(arch))
+                && (file.format() == ModelFormat.ONNX || file.format() == ModelFormat.SAFETENSORS);
+    }
+
+    static BertWeights weights(ModelFile file) throws IOException {
+        return switch (file.format()) {
+            case ONNX -> OnnxBertMapping.map((OnnxFile) file);
+            case SAFETENSORS -> HfBertMapping.map(file);
+            default -> throw new WeightclassException(file.path() + ": the encoder runs ONNX and safetensors BERT models, not "
+                    + file.format());
+        };
+    }
+
+    public BertConfig config() { return c; }
+
+    /** "f32" or "int8": what the dense layers compute on. */
+    public String weightKind() { return w.kind(); }
+
+    public int threads() { return parallel.threads(); }
+
+    /** L2-normalised mean-pooled embeddings, one per sentence; token types 0, every token attended. */
+    public float[][] embed(List<int[]> sentences) {
+        return pool(forward(sentences, null, null));
+    }
+
+    /**
+     * The final hidden states of a batch.
+     *
+     * @param ids   token ids per sentence
+     * @param types token-type ids per sentence (null: all 0)
+     * @param masks attention mask per sentence (null: all 1); tokens with 0 are dropped
+     */
+    public Hidden forward(List<int[]> ids, List<int[]> types, List<int[]> masks) {
+        int b = ids.size();
+        int[] starts = new int[b + 1];
+        for (int s = 0; s < b; s++) {
+            int[] t = ids.get(s);
+            if (t.length > c.maxPositions()) {
+                throw new WeightclassException("sentence " + s + " has " + t.length + " tokens; the model takes at most "
+                        + c.maxPositions() + " (its position table)");
+            }
+            int kept = 0;
+            for (int i = 0; i < t.length; i++) if (masks == null || masks.get(s)[i] != 0) kept++;
+            starts[s + 1] = starts[s] + kept;
+        }
+        int rows = starts[b], h = c.hidden();
+        float[] x = new float[rows * h];                  // [rows, H]
+        float[] tmp = new float[h];
+        for (int s = 0, r = 0; s < b; s++) {
+            int[] t = ids.get(s);
+            for (int i = 0; i < t.length; i++) {
+                if (masks != null && masks.get(s)[i] == 0) continue;
+                if (t[i] < 0 || t[i] >= c.vocabSize()) {
+                    throw new WeightclassException("token id " + t[i] + " is outside the vocabulary of " + c.vocabSize());
+                }
+                int o = r * h;
+                w.word().row(t[i], x, o);
+                if (w.type() != null) {
+                    w.type().row(types == null ? 0 : types.get(s)[i], tmp, 0);
+                    for (int j = 0; j < h; j++) x[o + j] += tmp[j];
+                }
+                w.position().row(i, tmp, 0);
+                for (int j = 0; j < h; j++) x[o + j] += tmp[j];
+                r++;
+            }
+        }
+        w.embeddingNorm().apply(x, rows);
+
+        float[] q = new float[rows * h], k = new float[rows * h], v = new float[rows * h];
+        float[] ctx = new float[rows * h], a = new float[rows * h];
+        float[] up = new float[rows * c.intermediate()];     // [rows, F]
+        float scale = (float) (1 / Math.sqrt(c.headDim()));
+        for (BertWeights.Layer l : w.layers()) {
+            l.query().forward(x, starts, b, q, kernels, parallel);
+            l.key().forward(x, starts, b, k, kernels, parallel);
+            l.value().forward(x, starts, b, v, kernels, parallel);
+            int heads = c.heads(), hd = c.headDim();
+            parallel.split(b * heads, 1, (from, to) -> {       // one task per (sentence, head)
+                for (int j = from; j < to; j++) {
+                    int s = j / heads, head = j % heads;
+                    kernels.attention(q, k, v, ctx, h, starts[s], starts[s + 1] - starts[s], head * hd, hd, scale);
+                }
+            });
+            l.attentionOut().forward(ctx, starts, b, a, kernels, parallel);
+            for (int i = 0; i < x.length; i++) x[i] = a[i] + x[i];
+            l.attentionNorm().apply(x, rows);
+            l.up().forward(x, starts, b, up, kernels, parallel);
+            parallel.split(up.length, 1024, (from, to) -> kernels.gelu(up, from, to));
+            l.down().forward(up, starts, b, a, kernels, parallel);
+            for (int i = 0; i < x.length; i++) x[i] = a[i] + x[i];
+            l.outputNorm().apply(x, rows);
+        }
+        return new Hidden(x, starts, h);
+    }
+
+    /**
+     * Hidden states of a packed batch.
+     *
+     * @param states [rows, width]; sentence s is rows [starts[s], starts[s+1])
+     */
+    public record Hidden(float[] states, int[] starts, int width) {
+        public int sentences() { return starts.length - 1; }
+    }
+
+    /** Mean over each sentence's rows, then L2 normalisation. */
+    public static float[][] pool(Hidden hs) {
+        float[][] out = new float[hs.sentences()][hs.width()];
+        for (int s = 0; s < hs.sentences(); s++) {
+            int n = hs.starts()[s + 1] - hs.starts()[s];
+            double[] sum = new double[hs.width()];
+            for (int r = hs.starts()[s]; r < hs.starts()[s + 1]; r++) {
+                for (int j = 0; j < hs.width(); j++) sum[j] += hs.states()[r * hs.width() + j];
+            }
+            double norm = 0;
+            for (int j = 0; j < sum.length; j++) {
+                sum[j] /= Math.max(1, n);
+                norm += sum[j] * sum[j];
+            }
+            double inv = 1 / Math.max(Math.sqrt(norm), 1e-12);
+            for (int j = 0; j < sum.length; j++) out[s][j] = (float) (sum[j] * inv);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        parallel.close();
+    }
+}

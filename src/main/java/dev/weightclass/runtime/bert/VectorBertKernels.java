@@ -1,0 +1,250 @@
+package dev.weightclass.runtime.bert;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Vector API kernels. Products are register-tiled: 4 activation rows x 3 vectors of output
+ * columns stay in registers while the K loop streams one weight row segment per step, so each
+ * weight is read once per 4 rows and each activation once per 3 vectors.
+ */
+final class VectorBertKernels implements BertKernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int VL = S.length();
+    /** Bytes that widen into one float vector. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(S.vectorBitSize() / 4));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfFloat F32 = ScalarBertKernels.F32;
+    private static final int ROWS = 4, COLS = 3;
+
+    private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[0]);
+
+    @Override
+    public void gemmInOut(float[] x, int rows, int k, MemorySegment w, int n, float[] y, int n0, int n1) {
+        long rowBytes = 4L * n;
+        int c = n0;
+        for (; c + COLS * VL <= n1; c += COLS * VL) {
+            int r = 0;
+            for (; r + ROWS <= rows; r += ROWS) {
+                FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00,
+                        a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+                int x0 = r * k;
+                long wo = 4L * c;
+                for (int i = 0; i < k; i++, wo += rowBytes) {
+                    FloatVector w0 = FloatVector.fromMemorySegment(S, w, wo, LE);
+                    FloatVector w1 = FloatVector.fromMemorySegment(S, w, wo + 4L * VL, LE);
+                    FloatVector w2 = FloatVector.fromMemorySegment(S, w, wo + 8L * VL, LE);
+                    FloatVector b = FloatVector.broadcast(S, x[x0 + i]);
+                    a00 = w0.fma(b, a00); a01 = w1.fma(b, a01); a02 = w2.fma(b, a02);
+                    b = FloatVector.broadcast(S, x[x0 + k + i]);
+                    a10 = w0.fma(b, a10); a11 = w1.fma(b, a11); a12 = w2.fma(b, a12);
+                    b = FloatVector.broadcast(S, x[x0 + 2 * k + i]);
+                    a20 = w0.fma(b, a20); a21 = w1.fma(b, a21); a22 = w2.fma(b, a22);
+                    b = FloatVector.broadcast(S, x[x0 + 3 * k + i]);
+                    a30 = w0.fma(b, a30); a31 = w1.fma(b, a31); a32 = w2.fma(b, a32);
+                }
+                store3(y, r * n + c, a00, a01, a02);
+                store3(y, (r + 1) * n + c, a10, a11, a12);
+                store3(y, (r + 2) * n + c, a20, a21, a22);
+                store3(y, (r + 3) * n + c, a30, a31, a32);
+            }
+            for (; r < rows; r++) {
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0;
+                long wo = 4L * c;
+                for (int i = 0; i < k; i++, wo += rowBytes) {
+                    FloatVector b = FloatVector.broadcast(S, x[r * k + i]);
+                    a0 = FloatVector.fromMemorySegment(S, w, wo, LE).fma(b, a0);
+                    a1 = FloatVector.fromMemorySegment(S, w, wo + 4L * VL, LE).fma(b, a1);
+                    a2 = FloatVector.fromMemorySegment(S, w, wo + 8L * VL, LE).fma(b, a2);
+                }
+                store3(y, r * n + c, a0, a1, a2);
+            }
+        }
+        for (; c + VL <= n1; c += VL) {
+            for (int r = 0; r < rows; r++) {
+                FloatVector a = FloatVector.zero(S);
+                long wo = 4L * c;
+                for (int i = 0; i < k; i++, wo += rowBytes) {
+                    a = FloatVector.fromMemorySegment(S, w, wo, LE).fma(FloatVector.broadcast(S, x[r * k + i]), a);
+                }
+                a.intoArray(y, r * n + c);
+            }
+        }
+        if (c < n1) ScalarBertKernels.INSTANCE.gemmInOut(x, rows, k, w, n, y, c, n1);
+    }
+
+    private static void store3(float[] y, int at, FloatVector a, FloatVector b, FloatVector c) {
+        a.intoArray(y, at);
+        b.intoArray(y, at + VL);
+        c.intoArray(y, at + 2 * VL);
+    }
+
+    @Override
+    public void gemmOutIn(float[] x, int rows, int k, MemorySegment w, int n, float[] y, int n0, int n1) {
+        int kv = k - k % VL;
+        for (int c = n0; c < n1; c++) {
+            long wo = 4L * c * k;
+            int r = 0;
+            for (; r + 2 <= rows; r += 2) {
+                FloatVector a0 = FloatVector.zero(S), a1 = a0;
+                int x0 = r * k, x1 = x0 + k;
+                for (int i = 0; i < kv; i += VL) {
+                    FloatVector wv = FloatVector.fromMemorySegment(S, w, wo + 4L * i, LE);
+                    a0 = FloatVector.fromArray(S, x, x0 + i).fma(wv, a0);
+                    a1 = FloatVector.fromArray(S, x, x1 + i).fma(wv, a1);
+                }
+                float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+                for (int i = kv; i < k; i++) {
+                    float wv = w.get(F32, wo + 4L * i);
+                    s0 += x[x0 + i] * wv;
+                    s1 += x[x1 + i] * wv;
+                }
+                y[r * n + c] = s0;
+                y[(r + 1) * n + c] = s1;
+            }
+            for (; r < rows; r++) {
+                FloatVector a0 = FloatVector.zero(S);
+                int x0 = r * k;
+                for (int i = 0; i < kv; i += VL) {
+                    a0 = FloatVector.fromArray(S, x, x0 + i).fma(FloatVector.fromMemorySegment(S, w, wo + 4L * i, LE), a0);
+                }
+                float s0 = a0.reduceLanes(VectorOperators.ADD);
+                for (int i = kv; i < k; i++) s0 += x[x0 + i] * w.get(F32, wo + 4L * i);
+                y[r * n + c] = s0;
+            }
+        }
+    }
+
+    @Override
+    public void gemmInt8(float[] xq, int rows, int k, MemorySegment w, boolean unsigned, float[] zp, int n,
+                         float[] y, int n0, int n1) {
+        // uint8 weights: u - zp = (u ^ 0x80 as int8) - (zp - 128), so one signed path serves both.
+        float shift = unsigned ? 128 : 0;
+        int c = n0;
+        for (; c + COLS * VL <= n1; c += COLS * VL) {
+            FloatVector z0 = FloatVector.fromArray(S, zp, c).sub(shift);
+            FloatVector z1 = FloatVector.fromArray(S, zp, c + VL).sub(shift);
+            FloatVector z2 = FloatVector.fromArray(S, zp, c + 2 * VL).sub(shift);
+            int r = 0;
+            for (; r + ROWS <= rows; r += ROWS) {
+                FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00,
+                        a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
+                int x0 = r * k;
+                long wo = c;
+                for (int i = 0; i < k; i++, wo += n) {
+                    FloatVector w0 = widen(w, wo, unsigned).sub(z0);
+                    FloatVector w1 = widen(w, wo + VL, unsigned).sub(z1);
+                    FloatVector w2 = widen(w, wo + 2L * VL, unsigned).sub(z2);
+                    FloatVector b = FloatVector.broadcast(S, xq[x0 + i]);
+                    a00 = w0.fma(b, a00); a01 = w1.fma(b, a01); a02 = w2.fma(b, a02);
+                    b = FloatVector.broadcast(S, xq[x0 + k + i]);
+                    a10 = w0.fma(b, a10); a11 = w1.fma(b, a11); a12 = w2.fma(b, a12);
+                    b = FloatVector.broadcast(S, xq[x0 + 2 * k + i]);
+                    a20 = w0.fma(b, a20); a21 = w1.fma(b, a21); a22 = w2.fma(b, a22);
+                    b = FloatVector.broadcast(S, xq[x0 + 3 * k + i]);
+                    a30 = w0.fma(b, a30); a31 = w1.fma(b, a31); a32 = w2.fma(b, a32);
+                }
+                store3(y, r * n + c, a00, a01, a02);
+                store3(y, (r + 1) * n + c, a10, a11, a12);
+                store3(y, (r + 2) * n + c, a20, a21, a22);
+                store3(y, (r + 3) * n + c, a30, a31, a32);
+            }
+            for (; r < rows; r++) {
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0;
+                long wo = c;
+                for (int i = 0; i < k; i++, wo += n) {
+                    FloatVector b = FloatVector.broadcast(S, xq[r * k + i]);
+                    a0 = widen(w, wo, unsigned).sub(z0).fma(b, a0);
+                    a1 = widen(w, wo + VL, unsigned).sub(z1).fma(b, a1);
+                    a2 = widen(w, wo + 2L * VL, unsigned).sub(z2).fma(b, a2);
+                }
+                store3(y, r * n + c, a0, a1, a2);
+            }
+        }
+        if (c < n1) ScalarBertKernels.INSTANCE.gemmInt8(xq, rows, k, w, unsigned, zp, n, y, c, n1);
+    }
+
+    private static FloatVector widen(MemorySegment w, long at, boolean unsigned) {
+        ByteVector b = ByteVector.fromMemorySegment(B, w, at, LE);
+        if (unsigned) b = b.lanewise(VectorOperators.XOR, (byte) 0x80);
+        return (FloatVector) b.convertShape(VectorOperators.B2F, S, 0);
+    }
+
+    @Override
+    public void attention(float[] q, float[] k, float[] v, float[] out, int h, int start, int len, int col, int hd,
+                          float scale) {
+        // kt[d, j] = k[start + j, col + d]: keys transposed so the scores of VL keys come out of one FMA chain.
+        int lenPad = (len + VL - 1) / VL * VL;
+        float[] buf = scratch.get();
+        int need = hd * lenPad + lenPad;
+        if (buf.length < need) scratch.set(buf = new float[need]);
+        float[] kt = buf;
+        int p = hd * lenPad;
+        java.util.Arrays.fill(kt, 0, need, 0f);
+        for (int j = 0; j < len; j++) {
+            int kr = (start + j) * h + col;
+            for (int d = 0; d < hd; d++) kt[d * lenPad + j] = k[kr + d];
+        }
+        for (int i = start; i < start + len; i++) {
+            int qr = i * h + col;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < lenPad; j += VL) {
+                FloatVector s = FloatVector.zero(S);
+                for (int d = 0; d < hd; d++) {
+                    s = FloatVector.fromArray(S, kt, d * lenPad + j).fma(FloatVector.broadcast(S, q[qr + d]), s);
+                }
+                s = s.mul(scale);
+                s.intoArray(buf, p + j);
+            }
+            for (int j = 0; j < len; j++) max = Math.max(max, buf[p + j]);
+            FloatVector sum = FloatVector.zero(S);
+            for (int j = 0; j < lenPad; j += VL) {
+                FloatVector e = FloatVector.fromArray(S, buf, p + j).sub(max).lanewise(VectorOperators.EXP);
+                if (j + VL > len) e = e.blend(0f, S.indexInRange(j, len).not());
+                e.intoArray(buf, p + j);
+                sum = sum.add(e);
+            }
+            float inv = 1 / sum.reduceLanes(VectorOperators.ADD);
+            int or = i * h + col;
+            for (int d = 0; d < hd; d++) out[or + d] = 0;
+            for (int j = 0; j < len; j++) {
+                float pj = buf[p + j] * inv;
+                int vr = (start + j) * h + col;
+                int d = 0;
+                for (; d + VL <= hd; d += VL) {
+                    FloatVector.fromArray(S, v, vr + d).fma(FloatVector.broadcast(S, pj), FloatVector.fromArray(S, out, or + d))
+                            .intoArray(out, or + d);
+                }
+                for (; d < hd; d++) out[or + d] += pj * v[vr + d];
+            }
+        }
+    }
+
+    @Override
+    public void gelu(float[] x, int from, int to) {
+        int i = from;
+        FloatVector half = FloatVector.broadcast(S, 0.5f), one = FloatVector.broadcast(S, 1f);
+        float invSqrt2 = (float) (1 / Math.sqrt(2));
+        for (; i + VL <= to; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            FloatVector z = v.mul(invSqrt2);
+            FloatVector az = z.abs();
+            FloatVector t = one.div(az.mul((float) ScalarBertKernels.ERF_P).add(one));
+            double[] a = ScalarBertKernels.ERF_A;
+            FloatVector poly = t.mul((float) a[4]).add((float) a[3]).mul(t).add((float) a[2]).mul(t).add((float) a[1])
+                    .mul(t).add((float) a[0]).mul(t);
+            FloatVector e = az.mul(az).neg().lanewise(VectorOperators.EXP);
+            FloatVector erf = one.sub(poly.mul(e));
+            erf = erf.blend(erf.neg(), z.compare(VectorOperators.LT, 0f));
+            v.mul(half).mul(one.add(erf)).intoArray(x, i);
+        }
+        ScalarBertKernels.INSTANCE.gelu(x, i, to);
+    }
+}

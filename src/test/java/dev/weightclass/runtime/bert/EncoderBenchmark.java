@@ -1,0 +1,67 @@
+package dev.weightclass.runtime.bert;
+
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import dev.weightclass.format.BundledModels;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * MiniLM embedding throughput, ours against ONNX Runtime Java on the same STS sentences, same
+ * thread count, alternating several rounds back to back so both see the same machine load:
+ * <pre>
+ *   mvn -q -o test-compile && java --add-modules jdk.incubator.vector -cp "$(cat target/test-classpath.txt)" \
+ *       dev.weightclass.runtime.bert.EncoderBenchmark [sts.tsv] [threads] [rounds] [fp32|int8]
+ * </pre>
+ * (write the class path once with {@code mvn -q -o dependency:build-classpath -Dmdep.outputFile=target/cp.txt
+ * -Dmdep.includeScope=test} and append {@code target/classes:target/test-classes}).
+ */
+public final class EncoderBenchmark {
+    public static void main(String[] args) throws Exception {
+        Path sts = Path.of(args.length > 0 ? args[0] : "../shared/data/sts-benchmark/sts-dev.ccbysa-subset.tsv");
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        boolean int8 = args.length > 3 && args[3].equals("int8");
+        Path model = BundledModels.extract(int8 ? BundledModels.MINILM_L6_V2_INT8 : BundledModels.MINILM_L6_V2);
+        List<String> sentences = OrtReference.sentences(sts);
+        try (SentenceEncoder enc = SentenceEncoder.open(model, threads);
+             OrtReference ort = new OrtReference(model, threads, OptLevel.ALL_OPT)) {
+            List<int[]> ids = new ArrayList<>();
+            long tokens = 0;
+            for (String s : sentences) {
+                ids.add(enc.tokens(s));
+                tokens += ids.getLast().length;
+            }
+            System.out.printf("%s, %d sentences, %d tokens, %d threads, %s%n", model.getFileName(), ids.size(), tokens,
+                    threads, Runtime.version());
+            for (int batch : new int[] {1, 32}) {
+                run("warm-up", ids, batch, enc, ort, tokens, true);
+                for (int r = 0; r < rounds; r++) run("round " + (r + 1), ids, batch, enc, ort, tokens, false);
+            }
+        }
+    }
+
+    private static void run(String label, List<int[]> ids, int batch, SentenceEncoder enc, OrtReference ort, long tokens,
+                            boolean warm) throws Exception {
+        double ours = time(() -> {
+            for (int i = 0; i < ids.size(); i += batch) enc.model().embed(ids.subList(i, Math.min(ids.size(), i + batch)));
+        });
+        double theirs = time(() -> {
+            for (int i = 0; i < ids.size(); i += batch) ort.embed(ids.subList(i, Math.min(ids.size(), i + batch)));
+        });
+        if (warm) return;
+        System.out.printf("batch %2d %s: weightclass %7.1f sentences/s (%6.0f tokens/s), ORT %7.1f sentences/s, ratio %.2f%n",
+                batch, label, ids.size() / ours, tokens / ours, ids.size() / theirs, theirs / ours);
+    }
+
+    interface Work {
+        void run() throws Exception;
+    }
+
+    private static double time(Work w) throws Exception {
+        long t0 = System.nanoTime();
+        w.run();
+        return (System.nanoTime() - t0) / 1e9;
+    }
+}
