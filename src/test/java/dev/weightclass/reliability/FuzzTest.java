@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every fuzz target for a short budget ({@code -Dweightclass.fuzz.seconds}, default 15), after
- * replaying its regression corpus (inputs that once broke a parser, under
+ * replaying its regression corpus (inputs that once broke a parser, `.input` files under
  * {@code src/test/resources/dev/weightclass/reliability/regressions/TARGET/}). A finding is saved
  * to {@code target/fuzz-findings/} and fails the build. Long runs: see docs/RELIABILITY.md.
  */
