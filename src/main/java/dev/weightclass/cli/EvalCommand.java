@@ -64,10 +64,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
-    @Option(names = "--lora", paramLabel = "ADAPTER[:SCALE]",
-            description = "Apply a LoRA adapter (PEFT folder or GGUF) as the model runs, without merging; repeatable; "
-                    + ":SCALE multiplies its alpha/r.")
-    java.util.List<String> lora;
+    @Mixin
+    LoraOption lora;
 
     @Mixin
     ModelOptions options;
@@ -87,7 +85,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         if (encoder) throw new WeightclassException(model + " is a sentence encoder: it has no perplexity; use --sts FILE");
         String content = readUtf8(text);
-        try (Kernels k = options.kernels(); LlamaModel m = ModelOptions.open(model, k, lora);
+        try (Kernels k = options.kernels(); LlamaModel m = ModelOptions.open(model, k, lora.adapters);
              LlamaModel ref = reference == null ? null : ModelOptions.open(reference, k)) {
             Tokenizer tok = options.tokenizer(model, m.config().vocabSize());
             int[] tokens = tok.encode(content, true);

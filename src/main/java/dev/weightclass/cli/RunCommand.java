@@ -55,10 +55,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object {token_ids, text, tokens_per_second} at the end instead of streaming.")
     boolean json;
 
-    @Option(names = "--lora", paramLabel = "ADAPTER[:SCALE]",
-            description = "Apply a LoRA adapter (PEFT folder or GGUF) as the model runs, without merging; repeatable; "
-                    + ":SCALE multiplies its alpha/r.")
-    java.util.List<String> lora;
+    @Mixin
+    LoraOption lora;
 
     @Mixin
     ModelOptions options;
@@ -73,10 +71,10 @@ final class RunCommand implements Callable<Integer> {
         if (!(topP > 0 && topP <= 1)) throw new WeightclassException("--top-p must be in (0, 1]");
         PrintWriter out = spec.commandLine().getOut();
         if (EncoderRuns.isEncoder(model)) {
-            if (lora != null && !lora.isEmpty()) throw new WeightclassException("--lora applies to decoder models, not to an encoder");
+            if (lora.given()) throw new WeightclassException("--lora applies to decoder models, not to an encoder");
             return EncoderRuns.run(model, prompt, options.threads, json, out, spec.commandLine().getErr());
         }
-        try (Kernels k = options.kernels(); LlamaModel m = ModelOptions.open(model, k, lora)) {
+        try (Kernels k = options.kernels(); LlamaModel m = ModelOptions.open(model, k, lora.adapters)) {
             Tokenizer tok = options.tokenizer(model, m.config().vocabSize());
             int bos = tok.bos() >= 0 ? tok.bos() : 1;
             int[] ids;
