@@ -7,11 +7,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,15 +46,8 @@ class FuzzTest {
             assertThat(problem).as("regression %s/%s", t.name(), name).isNull();
         }
         Fuzzer.Result r = new Fuzzer(t, scratch.resolve("run-" + t.name())).run(SECONDS, SEED);
-        System.out.printf(Locale.ROOT, "fuzz %-15s %,9d execs in %5.1f s (%,7.0f/s), %d seeds, corpus %d, outcomes %d, findings %d%n",
-                t.name(), r.execs(), r.seconds(), r.execs() / r.seconds(), t.seeds().size(), r.corpus(), r.outcomes(),
-                r.findings().size());
-        for (Fuzzer.Finding f : r.findings()) {
-            Path saved = Path.of("target", "fuzz-findings", t.name() + "-" + Integer.toHexString(java.util.Arrays.hashCode(f.input())) + ".bin");
-            Files.createDirectories(saved.getParent());
-            Files.write(saved, f.input());
-            System.out.println("  finding saved to " + saved + ": " + f.problem());
-        }
+        System.out.println(r.summary(t.seeds().size()));
+        for (Fuzzer.Finding f : r.findings()) System.out.println(f.save());
         assertThat(r.findings()).as("findings of %s", t.name()).extracting(Fuzzer.Finding::problem).isEmpty();
     }
 

@@ -35,9 +35,24 @@ final class Fuzzer {
     static final long TIMEOUT_MS = 10_000, WALL_TIMEOUT_MS = 600_000;
     static final int MAX_CORPUS = 512;
 
-    record Finding(String target, String problem, byte[] input) {}
+    record Finding(String target, String problem, byte[] input) {
+        /** Saves the input under target/fuzz-findings/ and says where. */
+        String save() throws IOException {
+            Path saved = Path.of("target", "fuzz-findings", target + "-" + Integer.toHexString(Arrays.hashCode(input)) + ".bin");
+            Files.createDirectories(saved.getParent());
+            Files.write(saved, input);
+            return "  finding saved to " + saved + ": " + problem;
+        }
+    }
 
-    record Result(String target, long execs, int corpus, int outcomes, double seconds, List<Finding> findings) {}
+    record Result(String target, long execs, int corpus, int outcomes, double seconds, List<Finding> findings) {
+        /** One line of figures, as docs/RELIABILITY.md records them. */
+        String summary(int seeds) {
+            return String.format(java.util.Locale.ROOT,
+                    "fuzz %-15s %,11d execs in %6.1f s (%,7.0f/s), %d seeds, corpus %d, outcomes %d, findings %d",
+                    target, execs, seconds, execs / seconds, seeds, corpus, outcomes, findings.size());
+        }
+    }
 
     private final FuzzTarget target;
     private final Path work;
