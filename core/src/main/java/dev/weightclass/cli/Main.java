@@ -64,6 +64,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
+        addModuleCommands(cl);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         summarizeSubcommands(cl);
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -80,6 +81,14 @@ public final class Main implements Runnable {
             return isBadInput(ex) ? EXIT_BAD_INPUT : 1;
         });
         return cl.execute(args);
+    }
+
+    /** Commands from other modules on the class path; {@code distill} says how to get it when absent. */
+    static void addModuleCommands(CommandLine cl) {
+        for (ModuleCommand m : java.util.ServiceLoader.load(ModuleCommand.class)) {
+            if (!cl.getSubcommands().containsKey(m.name())) cl.addSubcommand(m.name(), m.command());
+        }
+        if (!cl.getSubcommands().containsKey("distill")) cl.addSubcommand("distill", new MissingModuleCommand());
     }
 
     /**

@@ -14,8 +14,12 @@ import java.nio.file.Path;
 public final class SharedData {
     private SharedData() {}
 
+    /** The build's {@code weightclass.shared}; by hand, {@code shared} beside the checkout (from a module or the root). */
     public static Path root() {
-        return Path.of(System.getProperty("weightclass.shared", "../shared"));
+        String set = System.getProperty("weightclass.shared");
+        if (set != null) return Path.of(set);
+        Path fromModule = Path.of("../../shared");
+        return Files.isDirectory(fromModule) ? fromModule : Path.of("../shared");
     }
 
     /** A file under {@code shared/data}. */

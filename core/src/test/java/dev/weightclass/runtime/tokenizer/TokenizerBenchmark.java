@@ -39,7 +39,7 @@ public class TokenizerBenchmark {
     private String text;
 
     static Path shared() {
-        return Path.of(System.getProperty("weightclass.shared", "../shared"));
+        return dev.weightclass.SharedData.root();
     }
 
     @Setup

@@ -19,7 +19,7 @@ import java.util.List;
  */
 public final class EncoderBenchmark {
     public static void main(String[] args) throws Exception {
-        Path sts = Path.of(args.length > 0 ? args[0] : "../shared/data/sts-benchmark/sts-dev.ccbysa-subset.tsv");
+        Path sts = args.length > 0 ? Path.of(args[0]) : dev.weightclass.SharedData.root().resolve("data/sts-benchmark/sts-dev.ccbysa-subset.tsv");
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         boolean int8 = args.length > 3 && args[3].equals("int8");

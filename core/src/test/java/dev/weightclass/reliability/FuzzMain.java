@@ -17,7 +17,7 @@ public final class FuzzMain {
         long seed = Long.parseLong(args[1]);
         List<String> only = List.of(args).subList(2, args.length);
         Path scratch = Files.createTempDirectory("weightclass-fuzz");
-        Path data = Path.of(System.getProperty("weightclass.shared", "../shared")).resolve("data");
+        Path data = dev.weightclass.SharedData.root().resolve("data");
         for (FuzzTarget t : FuzzTargets.all(data, scratch.resolve("seeds"))) {
             if (!only.isEmpty() && !only.contains(t.name())) continue;
             Fuzzer.Result r = new Fuzzer(t, scratch.resolve("run-" + t.name())).run(seconds, seed);
