@@ -106,7 +106,7 @@ class DecoderTest {
             LlamaConfig c = LlamaConfig.of(f);
             TorchLlama t = TorchLlama.fromTeacher(c, LlamaWeights.load(f, c), new int[] {0, 1, 2, 3}, null, false, m);
             DecoderRecipe.HeldOut h = new DecoderRecipe.HeldOut(samples(), t, 16, m);
-            assertThat(h.teacherNll()).isCloseTo(1.754401, within(2e-4));
+            assertThat(h.teacherNll()).isCloseTo(1.754401, within(1e-5)); // golden_outputs.json, 6939 tokens
         }
     }
 
