@@ -110,8 +110,7 @@ class DecoderTest {
         }
     }
 
-    @Test
-    void exportedStudentRunsInTheRuntimeWithTheTrainingLogits(@TempDir Path dir) throws IOException {
+    static DistillOptions options(Path dir) {
         DistillOptions o = new DistillOptions();
         o.teacher = teacher();
         o.layers = 2;
@@ -124,6 +123,12 @@ class DecoderTest {
         o.temperature = 2;
         o.alpha = 0.5;
         o.lr = 2e-3;
+        return o;
+    }
+
+    @Test
+    void exportedStudentRunsInTheRuntimeWithTheTrainingLogits(@TempDir Path dir) throws IOException {
+        DistillOptions o = options(dir);
         StringWriter out = new StringWriter();
         try (ModelFile f = ModelFile.open(o.teacher)) {
             Job<?> job = new dev.weightclass.distill.decoder.DecoderRecipe().prepare(f, o, m, new PrintWriter(out, true),
@@ -148,5 +153,38 @@ class DecoderTest {
 
     private static <B> Trainer.Result run(Job<B> job) throws IOException {
         return new Trainer<>(new TrainConfig(3, 2e-3, 1, 0.1, 0.01, 1.0, 0, 0, 0), job.student(), job.batches(), m).run();
+    }
+
+    /** The decoder's own data path (cached teacher top-k, shuffled batches) resumes bitwise too. */
+    @Test
+    void interruptedAndResumedStudentEqualsUninterrupted(@TempDir Path dir) throws IOException {
+        TrainConfig config = new TrainConfig(6, 2e-3, 2, 0.1, 0.01, 1.0, 0, 3, 0);
+        PrintWriter quiet = new PrintWriter(StringWriter.nullWriter());
+        Path ckpt = dir.resolve("s.ckpt");
+        try (ModelFile f = ModelFile.open(teacher())) {
+            DistillOptions o = options(dir);
+            Job<?> straight = new DecoderRecipe().prepare(f, o, m, quiet, quiet);
+            Trainer.Result a = train(straight, config, null, false, () -> false);
+            Job<?> first = new DecoderRecipe().prepare(f, o, m, quiet, quiet);
+            int[] checks = {0};
+            assertThat(train(first, config, ckpt, false, () -> ++checks[0] > 4).interrupted()).isTrue();
+            Job<?> resumed = new DecoderRecipe().prepare(f, o, m, quiet, quiet);
+            Trainer.Result b = train(resumed, config, ckpt, true, () -> false);
+            assertThat(b.history().steps()).extracting(s -> s.loss())
+                    .isEqualTo(a.history().steps().stream().map(s -> s.loss()).toList());
+            assertThat(b.history().evals()).isEqualTo(a.history().evals());
+            var pa = straight.student().parameters();
+            var pb = resumed.student().parameters();
+            for (int i = 0; i < pa.size(); i++) {
+                assertThat(pb.get(i).value().toFloatArray()).as(pa.get(i).name()).isEqualTo(pa.get(i).value().toFloatArray());
+            }
+        }
+    }
+
+    private static <B> Trainer.Result train(Job<B> job, TrainConfig config, Path ckpt, boolean resume,
+                                            java.util.function.BooleanSupplier stop) throws IOException {
+        Trainer<B> t = new Trainer<>(config, job.student(), job.batches(), m).evaluator(job.evaluator()).stopWhen(stop);
+        if (ckpt != null) t.checkpoint(ckpt, job.fingerprint()).resume(resume);
+        return t.run();
     }
 }
