@@ -1,7 +1,6 @@
 package dev.weightclass.distill.encoder;
 
 import ai.djl.ndarray.NDManager;
-import dev.weightclass.SharedData;
 import dev.weightclass.format.BundledModels;
 import dev.weightclass.format.ModelFile;
 import dev.weightclass.runtime.bert.SentenceEncoder;
@@ -15,6 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The DJL forward of MiniLM gives the embeddings core's Java encoder gives (padding and all). */
 class DjlBertTest {
+
+    static { EncoderTestData.init(); }
 
     @Test
     void teacherForwardMatchesTheRuntimeEncoder() throws Exception {

@@ -18,6 +18,9 @@ final class EncoderTestData {
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     }
 
+    /** Runs the static setup (thread counts) before a test class touches the engine. */
+    static void init() {}
+
     static List<String> stsDevSentences() throws IOException {
         List<String> out = new ArrayList<>();
         for (StsFile.Pair p : StsFile.read(SharedData.data("sts-benchmark/sts-dev.ccbysa-subset.tsv"))) {
