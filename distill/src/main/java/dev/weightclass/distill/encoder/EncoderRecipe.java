@@ -40,7 +40,9 @@ import java.util.SplittableRandom;
  */
 public final class EncoderRecipe implements Recipe {
     /** Held-out sentences are at most this many: they are embedded at every evaluation. */
-    static final int MAX_HELDOUT = 512;
+    static final int MAX_HELDOUT = 256;
+    /** Default --context for encoders: sentences are short, and a batch is as long as its longest. */
+    static final int CONTEXT = 64;
 
     @Override
     public String kind() { return "encoder"; }
@@ -56,6 +58,7 @@ public final class EncoderRecipe implements Recipe {
         if (o.generate > 0) throw new WeightclassException("--generate: an encoder student learns from the sentences of --data; it generates no text");
         if (o.baseline) throw new WeightclassException("--baseline: encoder distillation has no baseline run (without the teacher there is no target)");
         if (o.ffn != null) throw new WeightclassException("--ffn: encoder students keep the teacher's feed-forward width; choose blocks with --layers");
+        if (o.sts != null && !java.nio.file.Files.isRegularFile(o.sts)) throw new WeightclassException(o.sts + ": no such file (--sts)");
         BertConfig tc = BertTensors.config(teacherFile);
         int[] layers = LayerSelection.choose(tc.layers(), o.layers, o.initLayers);
         BertConfig sc = new BertConfig(tc.vocabSize(), tc.hidden(), layers.length, tc.heads(), tc.intermediate(),
@@ -73,7 +76,9 @@ public final class EncoderRecipe implements Recipe {
             List<Path> files = o.dataFiles();
             List<String> sentences = SentenceCorpus.read(files);
             List<int[]> tokens = new ArrayList<>(sentences.size());
-            for (String s : sentences) tokens.add(teacher.tokens(s));
+            int context = o.context != null ? o.context : CONTEXT;
+            if (context < 3) throw new WeightclassException("--context must be at least 3 tokens ([CLS], one token, [SEP])");
+            for (String s : sentences) tokens.add(teacher.tokens(s, context));
             int held = (int) Math.min(MAX_HELDOUT, Math.round(o.holdout * tokens.size()));
             if (tokens.size() - held < o.batch) {
                 throw new WeightclassException("--data: " + (tokens.size() - held) + " training sentences (of " + sentences.size()
@@ -132,9 +137,9 @@ public final class EncoderRecipe implements Recipe {
             };
             EncoderEvaluation eval = new EncoderEvaluation(student, manager, heldTokens, heldTarget.toArray(new float[0][]), sts, gold);
             String fingerprint = String.format(Locale.ROOT, "encoder; teacher %s (%d bytes); blocks %s; data %s (%d sentences, "
-                            + "%d held out, seed %d); batch %d; loss mse", teacherFile.path().getFileName(),
+                            + "%d held out, seed %d); context %d; batch %d; loss mse", teacherFile.path().getFileName(),
                     java.nio.file.Files.size(teacherFile.path()), LayerSelection.join(layers), files, sentences.size(), held,
-                    o.seed, o.batch);
+                    o.seed, context, o.batch);
             return new Job<>(student, batches, eval, fingerprint, references, List.of("loss"), null);
         }
     }

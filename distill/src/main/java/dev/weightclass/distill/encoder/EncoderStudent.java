@@ -15,8 +15,10 @@ import java.util.Map;
 /**
  * A BERT student learning the teacher's sentence embeddings: {@link DjlBert} mean-pooled, compared
  * with {@link EmbeddingMse} (through its projection when the widths differ). Every tensor is
- * trained; AdamW's weight decay applies to the matrices (and the embedding tables), not to biases
- * and LayerNorms.
+ * trained except the token embedding table, which the student keeps as the teacher's: it is two
+ * thirds of a MiniLM student's parameters, its optimizer update cost more than the rest of a step,
+ * and unchanged it stays identical to the teacher's table (shareable, deduplicable). AdamW's
+ * weight decay applies to the matrices, not to biases and LayerNorms.
  */
 public final class EncoderStudent implements Student<EncoderStudent.Batch> {
 
@@ -27,13 +29,20 @@ public final class EncoderStudent implements Student<EncoderStudent.Batch> {
     private final EmbeddingMse mse;
     private final Path teacher;
     private final List<Param> params = new ArrayList<>();
+    private final NDArray frozen;
+
+    /** The one tensor not trained. */
+    static final String FROZEN = "embeddings.word_embeddings.weight";
 
     /** @param teacher the teacher's file: its tokenizer files go with the exported student */
     public EncoderStudent(DjlBert model, EmbeddingMse mse, Path teacher) {
         this.model = model;
         this.mse = mse;
         this.teacher = teacher;
-        for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) add(e.getKey(), e.getValue());
+        this.frozen = model.parameters().get(FROZEN);
+        for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+            if (!e.getKey().equals(FROZEN)) add(e.getKey(), e.getValue());
+        }
         if (mse.weight() != null) {
             add("projection.weight", mse.weight());
             add("projection.bias", mse.bias());
@@ -54,6 +63,7 @@ public final class EncoderStudent implements Student<EncoderStudent.Batch> {
 
     @Override
     public Loss loss(Batch batch, NDManager manager) {
+        frozen.tempAttach(manager); // results computed from it are freed with the step, as the trainer does for parameters
         TokenBatch t = batch.tokens();
         NDArray pooled = DjlBert.meanPool(model.hidden(t.ids(), t.mask()), t.mask());
         return new Loss(mse.loss(pooled, batch.teacher()), Map.of());

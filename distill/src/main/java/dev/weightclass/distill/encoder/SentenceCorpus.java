@@ -25,7 +25,7 @@ public final class SentenceCorpus {
     /** Fewer words than this is a heading or a stage direction, not a sentence. */
     static final int MIN_WORDS = 3;
     /** Longer runs (lists, verse without punctuation) are cut into pieces of at most this many words. */
-    static final int MAX_WORDS = 60;
+    static final int MAX_WORDS = 40;
 
     /** A line that only names a speaker ("First Citizen:"): not part of any sentence. */
     private static final Pattern SPEAKER = Pattern.compile("^[A-Z][A-Za-z' ]{0,40}:$");
