@@ -89,7 +89,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--ctx", paramLabel = "N", description = "Context length --fit must leave room for (default: 4096 or the model's trained context if smaller).")
     Integer ctx;
 
-    @Option(names = "--vocab", paramLabel = "FILE", description = "Tokenizer for a converted input: a GGUF or a llama2.c tokenizer.bin.")
+    @Option(names = "--vocab", paramLabel = "FILE", description = "Tokenizer for a converted input: a GGUF or a llama2.c tokenizer.bin (default: tokenizer.model, else tokenizer.json, beside a safetensors model; tokenizer.bin beside a llama2.c one).")
     Path vocab;
 
     @Option(names = "--pure", description = "Every quantizable tensor gets the base type: no preset mixture, no Q6_K output.")
@@ -146,7 +146,7 @@ final class QuantizeCommand implements Callable<Integer> {
         if (onnxType.isPresent()) {
             OnnxQuantize.checkNoGgufOptions(pure || leaveOutputTensor || allowRequantize || outputTensorType != null
                     || tokenEmbeddingType != null || !tensorTypes.isEmpty() || vocab != null || report || json);
-            return OnnxQuantize.run(input, output, new OnnxQuantizer.Options(onnxType.get(), reduceRange), dryRun, out);
+            return OnnxQuantize.run(input, output, new OnnxQuantizer.Options(onnxType.get(), reduceRange), dryRun, threads, out);
         }
         if (reduceRange) throw new WeightclassException("--reduce-range applies to --type int8 (ONNX) only");
         QuantPreset preset = type == null ? null : OnnxQuantize.ggufPreset(type);

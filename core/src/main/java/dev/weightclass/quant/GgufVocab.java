@@ -1,5 +1,6 @@
 package dev.weightclass.quant;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.CodedInputStream;
 import dev.weightclass.WeightclassException;
 import dev.weightclass.format.gguf.GgufFile;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +73,13 @@ final class GgufVocab {
         return spm(tokens, scores, types, 0, 1, 2);
     }
 
-    /** A SentencePiece model file (protobuf ModelProto): pieces, scores, types, special ids. */
+    /**
+     * A SentencePiece model file (protobuf ModelProto) beside Hugging Face weights, as llama.cpp's
+     * converter reads it: pieces, scores and types (user-defined pieces count as normal), ids up to
+     * the model's vocabulary padded with {@code [PADn]}, tokens of tokenizer_config.json's
+     * {@code added_tokens_decoder} put in place, special ids from {@link SpecialVocab} and else from
+     * the model's TrainerSpec.
+     */
     static Map<String, GgufValue> fromSentencePiece(Path file, int vocabSize) throws IOException {
         List<String> tokens = new ArrayList<>();
         List<Float> scores = new ArrayList<>();
@@ -98,7 +106,7 @@ final class GgufVocab {
                     c.popLimit(limit);
                     tokens.add(piece);
                     scores.add(score);
-                    types.add(type);
+                    types.add(type == UNKNOWN || type == CONTROL || type == UNUSED || type == BYTE ? type : NORMAL);
                 } else if (field == 2) { // TrainerSpec: unk_id 40, bos_id 41, eos_id 42
                     int limit = c.pushLimit(c.readRawVarint32());
                     for (int t; (t = c.readTag()) != 0; ) {
@@ -116,16 +124,60 @@ final class GgufVocab {
         }
         if (tokens.isEmpty()) throw new WeightclassException(file + ": SentencePiece model has no pieces");
         checkSize(file, tokens.size(), vocabSize);
-        return spm(tokens, scores, types, special[0], special[1], special[2]);
+        for (int i = tokens.size(); i < vocabSize; i++) {
+            tokens.add("[PAD" + i + "]");
+            scores.add(-10000f);
+            types.add(UNUSED);
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        addedTokens(dir, tokens, scores, types);
+        Map<String, GgufValue> kv = new LinkedHashMap<>();
+        kv.put("tokenizer.ggml.model", GgufValue.string("llama"));
+        kv.put("tokenizer.ggml.pre", GgufValue.string("default")); // what llama.cpp's converter writes
+        kv.putAll(spm(tokens, scores, types));
+        SpecialVocab sv = SpecialVocab.read(dir, HfJson.readOptional(dir.resolve("tokenizer.json"), "a tokenizer.json"),
+                tokens.size());
+        String[] names = {"unk", "bos", "eos"};
+        for (int i = 0; i < 3; i++) if (special[i] >= 0 && special[i] < tokens.size()) sv.ids.putIfAbsent(names[i], special[i]);
+        sv.add.putIfAbsent("bos", true); // llama.cpp's defaults for a SentencePiece vocabulary
+        sv.add.putIfAbsent("eos", false);
+        sv.addTo(kv);
+        return kv;
     }
 
-    private static Map<String, GgufValue> spm(List<String> tokens, List<Float> scores, List<Integer> types,
-                                              int unk, int bos, int eos) {
+    /** tokenizer_config.json's added_tokens_decoder: tokens placed at their ids (control when special). */
+    private static void addedTokens(Path dir, List<String> tokens, List<Float> scores, List<Integer> types) throws IOException {
+        JsonNode tc = HfJson.readOptional(dir.resolve("tokenizer_config.json"), "a tokenizer_config.json");
+        if (tc == null) return;
+        for (Iterator<Map.Entry<String, JsonNode>> it = tc.path("added_tokens_decoder").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            int id;
+            try {
+                id = Integer.parseInt(e.getKey());
+            } catch (NumberFormatException x) {
+                continue;
+            }
+            String content = e.getValue().path("content").asText(null);
+            if (id < 0 || id >= tokens.size() || content == null) continue;
+            boolean control = e.getValue().path("special").asBoolean(false) || HfTokenizerVocab.looksSpecial(content);
+            tokens.set(id, control ? content : content.replace(SPACE, ' '));
+            scores.set(id, -1000f);
+            types.set(id, control ? CONTROL : HfTokenizerVocab.USER_DEFINED);
+        }
+    }
+
+    private static Map<String, GgufValue> spm(List<String> tokens, List<Float> scores, List<Integer> types) {
         Map<String, GgufValue> kv = new LinkedHashMap<>();
         kv.put("tokenizer.ggml.model", GgufValue.string("llama"));
         kv.put("tokenizer.ggml.tokens", GgufValue.array(GgufValueType.STRING, tokens));
         kv.put("tokenizer.ggml.scores", GgufValue.array(GgufValueType.FLOAT32, scores));
         kv.put("tokenizer.ggml.token_type", GgufValue.array(GgufValueType.INT32, types));
+        return kv;
+    }
+
+    private static Map<String, GgufValue> spm(List<String> tokens, List<Float> scores, List<Integer> types,
+                                              int unk, int bos, int eos) {
+        Map<String, GgufValue> kv = spm(tokens, scores, types);
         if (unk >= 0) kv.put("tokenizer.ggml.unknown_token_id", GgufValue.u32(unk));
         if (bos >= 0) kv.put("tokenizer.ggml.bos_token_id", GgufValue.u32(bos));
         if (eos >= 0) kv.put("tokenizer.ggml.eos_token_id", GgufValue.u32(eos));

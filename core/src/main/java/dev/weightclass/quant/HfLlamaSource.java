@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * A Hugging Face {@code LlamaForCausalLM} (safetensors + config.json) under GGUF names.
  * Hugging Face stores q_proj/k_proj rows in the rotate-half RoPE layout; they are read back in
  * GGUF's interleaved order (see {@link ConvertedSource#hfRow}). The tokenizer comes from
- * {@code --vocab}, else a SentencePiece {@code tokenizer.model} beside the weights.
+ * {@code --vocab}, else a SentencePiece {@code tokenizer.model} beside the weights, else its
+ * {@code tokenizer.json} (as llama.cpp's converter prefers them).
  */
 final class HfLlamaSource {
     private HfLlamaSource() {}
@@ -55,8 +56,8 @@ final class HfLlamaSource {
         } else if (Files.isRegularFile(spm)) {
             kv.putAll(GgufVocab.fromSentencePiece(spm, vocabSize));
         } else if (Files.isRegularFile(dir.resolve("tokenizer.json"))) {
-            warn.accept(dir + ": only tokenizer.json found and its conversion is not supported; the GGUF is written "
-                    + "without a tokenizer (give one with --vocab FILE)");
+            Map<String, GgufValue> tok = HfTokenizerVocab.read(dir, vocabSize, warn);
+            if (tok != null) kv.putAll(tok);
         } else {
             warn.accept(dir + ": no tokenizer.model or tokenizer.json: the GGUF is written without a tokenizer "
                     + "(give one with --vocab FILE)");

@@ -20,13 +20,75 @@ final class KQuantMath {
         };
     }
 
+    /** The first fit ({@code -nmax / max}) and the 18 trial scales {@code -(nmax + 0.1 is) / max}, is = -9..9 without 0. */
+    private static final int TRIALS = 19;
+    /** Trials whose sums are accumulated side by side: independent add chains the CPU overlaps. */
+    private static final int GROUP = 4;
+
+    /**
+     * The sums {@code sumlx[t] = sum_i wx[i] l_t(i)} and {@code suml2[t] = sum_i (w[i] l_t(i)) l_t(i)}
+     * with {@code l_t(i) = clamp(nearest_int(iscale[t] x[i]), -nmax, nmax - 1)}, each sum over i
+     * in order, for trials {@code t < trials} (arrays are padded to a multiple of 16 trials).
+     */
+    @FunctionalInterface
+    interface TrialSums {
+        void sums(int n, int nmax, float[] x, int xo, float[] w, float[] wx, float[] iscale,
+                  float[] sumlx, float[] suml2, int trials);
+    }
+
+    /** Scratch arrays of {@link #makeQxQuants}, reused across calls on one thread. */
+    static final class QxScratch {
+        final float[] w, wx;
+        final float[] iscale = new float[32], sumlx = new float[32], suml2 = new float[32];
+        final TrialSums sums;
+
+        QxScratch(int n, TrialSums sums) {
+            w = new float[n];
+            wx = new float[n];
+            this.sums = sums;
+        }
+    }
+
+    /** The scalar {@link TrialSums}: {@value #GROUP} trials per pass over the values. */
+    static void trialSums(int n, int nmax, float[] x, int xo, float[] w, float[] wx, float[] isc,
+                          float[] sumlx, float[] suml2, int trials) {
+        for (int t0 = 0; t0 < trials; t0 += GROUP) {
+            float i0 = isc[t0], i1 = isc[t0 + 1], i2 = isc[t0 + 2], i3 = isc[t0 + 3];
+            float x0 = 0, x1 = 0, x2 = 0, x3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+            for (int i = 0; i < n; i++) {
+                float xi = x[xo + i], wi = w[i], ai = wx[i];
+                int l0 = maxI(-nmax, minI(nmax - 1, nearestInt(i0 * xi)));
+                int l1 = maxI(-nmax, minI(nmax - 1, nearestInt(i1 * xi)));
+                int l2 = maxI(-nmax, minI(nmax - 1, nearestInt(i2 * xi)));
+                int l3 = maxI(-nmax, minI(nmax - 1, nearestInt(i3 * xi)));
+                x0 += ai * l0; q0 += wi * l0 * l0;
+                x1 += ai * l1; q1 += wi * l1 * l1;
+                x2 += ai * l2; q2 += wi * l2 * l2;
+                x3 += ai * l3; q3 += wi * l3 * l3;
+            }
+            sumlx[t0] = x0; sumlx[t0 + 1] = x1; sumlx[t0 + 2] = x2; sumlx[t0 + 3] = x3;
+            suml2[t0] = q0; suml2[t0 + 1] = q1; suml2[t0 + 2] = q2; suml2[t0 + 3] = q3;
+        }
+    }
+
+    static float makeQxQuants(int n, int nmax, float[] x, int xo, byte[] L, int lo, int rmseType,
+                              float[] qw, int qo) {
+        return makeQxQuants(n, nmax, x, xo, L, lo, rmseType, qw, qo, new QxScratch(n, KQuantMath::trialSums));
+    }
+
     /**
      * Symmetric quantization of {@code n} values to levels in [-nmax, nmax-1], stored shifted by
      * nmax in {@code L}; tries 18 scales around nmax/max and keeps the best weighted fit.
      * Returns the scale.
+     * <p>The reference runs the trials one after another, each summing {@code w x l} and
+     * {@code w l l} over the values in order, and re-derives L whenever a trial wins. Here the
+     * sums of all trials are computed first, several trials per pass over the values (each sum
+     * still in the reference's order and float operations, so bit for bit the same; see {@link TrialSums}),
+     * then the trials are compared in the reference's order, and L is derived once from the
+     * winner: the same bytes with one long dependency chain per trial instead of one for all.
      */
     static float makeQxQuants(int n, int nmax, float[] x, int xo, byte[] L, int lo, int rmseType,
-                              float[] qw, int qo) {
+                              float[] qw, int qo, QxScratch s) {
         float max = 0, amax = 0;
         for (int i = 0; i < n; i++) {
             float ax = Math.abs(x[xo + i]);
@@ -38,49 +100,47 @@ final class KQuantMath {
         }
         float iscale = -nmax / max;
         if (rmseType == 0) {
-            for (int i = 0; i < n; i++) {
-                int l = nearestInt(iscale * x[xo + i]);
-                L[lo + i] = (byte) (nmax + maxI(-nmax, minI(nmax - 1, l)));
-            }
+            fill(n, nmax, iscale, x, xo, L, lo);
             return 1 / iscale;
         }
         boolean returnEarly = false;
         if (rmseType < 0) { rmseType = -rmseType; returnEarly = true; }
-        float sumlx = 0, suml2 = 0;
+        float[] w = s.w, wx = s.wx;
         for (int i = 0; i < n; i++) {
             float xi = x[xo + i];
-            int l = nearestInt(iscale * xi);
-            l = maxI(-nmax, minI(nmax - 1, l));
-            L[lo + i] = (byte) (l + nmax);
-            float w = weight(qw, qo, i, rmseType, xi);
-            sumlx += w * xi * l;
-            suml2 += w * l * l;
+            w[i] = weight(qw, qo, i, rmseType, xi);
+            wx[i] = w[i] * xi; // the reference's w * x * l is (w * x) * l
         }
-        float scale = suml2 != 0 ? sumlx / suml2 : 0.0f;
-        if (returnEarly) return suml2 > 0 ? 0.5f * (scale + 1 / iscale) : 1 / iscale;
-        float best = scale * sumlx;
-        for (int is = -9; is <= 9; is++) {
-            if (is == 0) continue;
-            iscale = -(nmax + 0.1f * is) / max;
-            sumlx = suml2 = 0;
-            for (int i = 0; i < n; i++) {
-                float xi = x[xo + i];
-                int l = nearestInt(iscale * xi);
-                l = maxI(-nmax, minI(nmax - 1, l));
-                float w = weight(qw, qo, i, rmseType, xi);
-                sumlx += w * xi * l;
-                suml2 += w * l * l;
-            }
-            if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-                for (int i = 0; i < n; i++) {
-                    int l = nearestInt(iscale * x[xo + i]);
-                    L[lo + i] = (byte) (nmax + maxI(-nmax, minI(nmax - 1, l)));
-                }
-                scale = sumlx / suml2;
-                best = scale * sumlx;
+        float[] isc = s.iscale, sumlx = s.sumlx, suml2 = s.suml2;
+        isc[0] = iscale;
+        int trials = returnEarly ? 1 : TRIALS;
+        for (int t = 1, is = -9; t < TRIALS; is++) if (is != 0) isc[t++] = -(nmax + 0.1f * is) / max;
+        for (int t = TRIALS; t < isc.length; t++) isc[t] = iscale; // padding of the last group
+        s.sums.sums(n, nmax, x, xo, w, wx, isc, sumlx, suml2, trials);
+        float scale = suml2[0] != 0 ? sumlx[0] / suml2[0] : 0.0f;
+        if (returnEarly) {
+            fill(n, nmax, iscale, x, xo, L, lo);
+            return suml2[0] > 0 ? 0.5f * (scale + 1 / iscale) : 1 / iscale;
+        }
+        float best = scale * sumlx[0];
+        int winner = 0;
+        for (int t = 1; t < TRIALS; t++) {
+            if (suml2[t] > 0 && sumlx[t] * sumlx[t] > best * suml2[t]) {
+                winner = t;
+                scale = sumlx[t] / suml2[t];
+                best = scale * sumlx[t];
             }
         }
+        fill(n, nmax, isc[winner], x, xo, L, lo);
         return scale;
+    }
+
+    /** L = nmax + clamp(nearest_int(iscale * x), -nmax, nmax - 1). */
+    private static void fill(int n, int nmax, float iscale, float[] x, int xo, byte[] L, int lo) {
+        for (int i = 0; i < n; i++) {
+            int l = nearestInt(iscale * x[xo + i]);
+            L[lo + i] = (byte) (nmax + maxI(-nmax, minI(nmax - 1, l)));
+        }
     }
 
     /** Q3_K's per-16 search: like makeQxQuants but refines levels one at a time (5 passes). */

@@ -323,15 +323,41 @@ final class KQuants {
 
     /** Q6_K: ql[128] @0, qh[64] @128, scales[16] (int8) @192, d @208. */
     static final class Q6_K extends BlockQuantizer {
-        Q6_K() { super(TensorType.Q6_K); }
+        Q6_K() { this(KQuantMath::trialSums); }
+
+        /** Per-thread scratch of one row: allocated once per row, not per block. */
+        private static final class Work {
+            final byte[] L = new byte[QK_K];
+            final float[] scales = new float[QK_K / 16];
+            final KQuantMath.QxScratch qx;
+
+            Work(KQuantMath.TrialSums sums) { qx = new KQuantMath.QxScratch(16, sums); }
+        }
+
+        private final KQuantMath.TrialSums sums;
+
+        /** @param sums how the scale search sums its trials (scalar, or {@link VectorQuants#trialSums}) */
+        Q6_K(KQuantMath.TrialSums sums) {
+            super(TensorType.Q6_K);
+            this.sums = sums;
+        }
 
         @Override
-        void quantizeBlock(float[] x, int xo, byte[] y, int yo) {
-            byte[] L = new byte[QK_K];
-            float[] scales = new float[QK_K / 16];
+        public void quantize(float[] x, int xOff, int n, byte[] out, int outOff) {
+            int nb = blocks(n);
+            Work w = new Work(sums);
+            for (int i = 0; i < nb; i++) quantizeBlock(x, xOff + i * qk, out, outOff + i * blockBytes, w);
+        }
+
+        @Override
+        void quantizeBlock(float[] x, int xo, byte[] y, int yo) { quantizeBlock(x, xo, y, yo, new Work(sums)); }
+
+        private void quantizeBlock(float[] x, int xo, byte[] y, int yo, Work work) {
+            byte[] L = work.L;
+            float[] scales = work.scales;
             float maxScale = 0, maxAbsScale = 0;
             for (int ib = 0; ib < QK_K / 16; ib++) {
-                float scale = makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib, 1, null, 0);
+                float scale = makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib, 1, null, 0, work.qx);
                 scales[ib] = scale;
                 float abs = Math.abs(scale);
                 if (abs > maxAbsScale) { maxAbsScale = abs; maxScale = scale; }

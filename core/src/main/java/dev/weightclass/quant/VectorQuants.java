@@ -42,6 +42,29 @@ final class VectorQuants {
         return t.add(one, up).sub(one, down);
     }
 
+    /**
+     * {@link KQuantMath.TrialSums} with one trial scale per lane: every lane does the scalar
+     * search's float operations in its order (multiply, add 1.5*2^23, take the mantissa bits,
+     * clamp, convert, multiply-add without fusing), so the sums are the scalar ones bit for bit.
+     */
+    static void trialSums(int n, int nmax, float[] x, int xo, float[] w, float[] wx, float[] isc,
+                          float[] sumlx, float[] suml2, int trials) {
+        IntVector lo = IntVector.broadcast(I, -nmax), hi = IntVector.broadcast(I, nmax - 1);
+        for (int t0 = 0; t0 < trials; t0 += LANES) {
+            FloatVector is = FloatVector.fromArray(F, isc, t0);
+            FloatVector sx = FloatVector.zero(F), s2 = FloatVector.zero(F);
+            for (int i = 0; i < n; i++) {
+                IntVector bits = is.mul(x[xo + i]).add(12582912.f).reinterpretAsInts();
+                IntVector l = bits.and(0x007fffff).sub(0x00400000).max(lo).min(hi);
+                FloatVector lf = (FloatVector) l.convertShape(VectorOperators.I2F, F, 0);
+                sx = sx.add(lf.mul(wx[i]));
+                s2 = s2.add(lf.mul(w[i]).mul(lf));
+            }
+            sx.intoArray(sumlx, t0);
+            s2.intoArray(suml2, t0);
+        }
+    }
+
     static float absMax(float[] x, int xo, int n) {
         FloatVector m = FloatVector.zero(F);
         for (int j = 0; j < n; j += LANES) m = m.max(FloatVector.fromArray(F, x, xo + j).abs());
@@ -209,12 +232,15 @@ final class VectorQuants {
 
     /** Q6_K: quantization by the scalar port; decoding and dot products in vectors. */
     static final class Q6_K extends BlockQuantizer {
-        private final KQuants.Q6_K scalar = new KQuants.Q6_K();
+        private final KQuants.Q6_K scalar = new KQuants.Q6_K(VectorQuants::trialSums);
 
         Q6_K() { super(TensorType.Q6_K); }
 
         @Override
         void quantizeBlock(float[] x, int xo, byte[] y, int yo) { scalar.quantizeBlock(x, xo, y, yo); }
+
+        @Override
+        public void quantize(float[] x, int xOff, int n, byte[] out, int outOff) { scalar.quantize(x, xOff, n, out, outOff); }
 
         /** The 4 decoded values groups (l, l+32, l+64, l+96) of lanes l..l+LANES of a 128-chunk. */
         private static void decode(byte[] b, int ql, int qh, int l, IntVector[] q) {

@@ -27,11 +27,12 @@ interface BertKernels {
     /**
      * Self-attention of one head over one sentence. {@code q, k, v, out} are [tokens, H] with the
      * sentence at rows [start, start + len) and the head at columns [col, col + hd).
-     * {@code out_i = Σ_j softmax_j(q_i · k_j · scale) v_j}.
+     * {@code out_i = Σ_j softmax_j(q_i · k_j / divisor) v_j}; the products are fused multiply-add
+     * chains in index order and the softmax is {@link OrtMath#softmax}, as ONNX Runtime computes them.
      */
-    void attention(float[] q, float[] k, float[] v, float[] out, int h, int start, int len, int col, int hd, float scale);
+    void attention(float[] q, float[] k, float[] v, float[] out, int h, int start, int len, int col, int hd, float divisor);
 
-    /** {@code x = x · ½ (1 + erf(x / √2))} over [from, to): exact (erf) GELU. */
+    /** {@code x = x · ½ (1 + erf(x / √2))} over [from, to): exact (erf) GELU, as {@link OrtMath#gelu}. */
     void gelu(float[] x, int from, int to);
 
     static BertKernels scalar() { return ScalarBertKernels.INSTANCE; }

@@ -115,7 +115,7 @@ public final class BertModel implements AutoCloseable {
         float[] q = new float[rows * h], k = new float[rows * h], v = new float[rows * h];
         float[] ctx = new float[rows * h], a = new float[rows * h];
         float[] up = new float[rows * c.intermediate()];     // [rows, F]
-        float scale = (float) (1 / Math.sqrt(c.headDim()));
+        float divisor = (float) Math.sqrt(c.headDim());          // the exported graph divides the scores by it
         for (BertWeights.Layer l : w.layers()) {
             l.query().forward(x, starts, b, q, kernels, parallel);
             l.key().forward(x, starts, b, k, kernels, parallel);
@@ -124,7 +124,7 @@ public final class BertModel implements AutoCloseable {
             parallel.split(b * heads, 1, (from, to) -> {       // one task per (sentence, head)
                 for (int j = from; j < to; j++) {
                     int s = j / heads, head = j % heads;
-                    kernels.attention(q, k, v, ctx, h, starts[s], starts[s + 1] - starts[s], head * hd, hd, scale);
+                    kernels.attention(q, k, v, ctx, h, starts[s], starts[s + 1] - starts[s], head * hd, hd, divisor);
                 }
             });
             l.attentionOut().forward(ctx, starts, b, a, kernels, parallel);

@@ -1,21 +1,23 @@
 package dev.weightclass.runtime.bert;
 
-/** {@code y = (x - mean) / sqrt(var + eps) * gamma + beta} over each row of width {@code gamma.length}. */
+/**
+ * {@code y = (x - mean) / sqrt(var + eps) * gamma + beta} over each row of width {@code gamma.length},
+ * in float with the exported graph's operations (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div,
+ * Mul, Add) and ONNX Runtime's summation order ({@link OrtMath#sum}).
+ */
 record LayerNorm(float[] gamma, float[] beta, float eps) {
 
     void apply(float[] x, int rows) {
         int h = gamma.length;
+        float[] d = new float[h];
         for (int r = 0; r < rows; r++) {
             int o = r * h;
-            double sum = 0;
-            for (int i = 0; i < h; i++) sum += x[o + i];
-            float mean = (float) (sum / h);
-            double sq = 0;
+            float mean = OrtMath.sum(x, o, h) / h;
             for (int i = 0; i < h; i++) {
-                float d = x[o + i] - mean;
-                sq += d * d;
+                float c = x[o + i] - mean;
+                d[i] = c * c;
             }
-            float std = (float) Math.sqrt((float) (sq / h) + eps);
+            float std = (float) Math.sqrt(OrtMath.sum(d, 0, h) / h + eps);
             for (int i = 0; i < h; i++) x[o + i] = (x[o + i] - mean) / std * gamma[i] + beta[i];
         }
     }

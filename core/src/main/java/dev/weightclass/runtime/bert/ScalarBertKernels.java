@@ -49,46 +49,25 @@ final class ScalarBertKernels implements BertKernels {
 
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, int h, int start, int len, int col, int hd,
-                          float scale) {
+                          float divisor) {
         float[] p = new float[len];
         for (int i = start; i < start + len; i++) {
-            float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < len; j++) {
                 float s = 0;
-                for (int d = 0; d < hd; d++) s += q[i * h + col + d] * k[(start + j) * h + col + d];
-                p[j] = s * scale;
-                max = Math.max(max, p[j]);
+                for (int d = 0; d < hd; d++) s = Math.fma(q[i * h + col + d], k[(start + j) * h + col + d], s);
+                p[j] = s / divisor;
             }
-            float sum = 0;
-            for (int j = 0; j < len; j++) {
-                p[j] = (float) Math.exp(p[j] - max);
-                sum += p[j];
-            }
+            OrtMath.softmax(p, 0, len);
             for (int d = 0; d < hd; d++) {
                 float s = 0;
-                for (int j = 0; j < len; j++) s += p[j] * v[(start + j) * h + col + d];
-                out[i * h + col + d] = s / sum;
+                for (int j = 0; j < len; j++) s = Math.fma(p[j], v[(start + j) * h + col + d], s);
+                out[i * h + col + d] = s;
             }
         }
     }
 
     @Override
     public void gelu(float[] x, int from, int to) {
-        for (int i = from; i < to; i++) x[i] = (float) (0.5 * x[i] * (1 + erf(x[i] / Math.sqrt(2))));
+        for (int i = from; i < to; i++) x[i] = OrtMath.gelu(x[i]);
     }
-
-    /**
-     * erf to about 1e-7 (Abramowitz and Stegun 7.1.26): 1 - (a1 t + ... + a5 t^5) e^(-x^2),
-     * t = 1 / (1 + p|x|), odd in x.
-     */
-    static double erf(double x) {
-        double ax = Math.abs(x);
-        double t = 1 / (1 + ERF_P * ax);
-        double poly = t * (ERF_A[0] + t * (ERF_A[1] + t * (ERF_A[2] + t * (ERF_A[3] + t * ERF_A[4]))));
-        double y = 1 - poly * Math.exp(-ax * ax);
-        return x < 0 ? -y : y;
-    }
-
-    static final double ERF_P = 0.3275911;
-    static final double[] ERF_A = {0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429};
 }

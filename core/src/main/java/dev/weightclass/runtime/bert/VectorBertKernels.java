@@ -2,6 +2,7 @@ package dev.weightclass.runtime.bert;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -179,7 +180,7 @@ final class VectorBertKernels implements BertKernels {
 
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, int h, int start, int len, int col, int hd,
-                          float scale) {
+                          float divisor) {
         // kt[d, j] = k[start + j, col + d]: keys transposed so the scores of VL keys come out of one FMA chain.
         int lenPad = (len + VL - 1) / VL * VL;
         float[] buf = scratch.get();
@@ -194,57 +195,61 @@ final class VectorBertKernels implements BertKernels {
         }
         for (int i = start; i < start + len; i++) {
             int qr = i * h + col;
-            float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < lenPad; j += VL) {
                 FloatVector s = FloatVector.zero(S);
                 for (int d = 0; d < hd; d++) {
                     s = FloatVector.fromArray(S, kt, d * lenPad + j).fma(FloatVector.broadcast(S, q[qr + d]), s);
                 }
-                s = s.mul(scale);
-                s.intoArray(buf, p + j);
+                s.div(divisor).intoArray(buf, p + j);
             }
-            for (int j = 0; j < len; j++) max = Math.max(max, buf[p + j]);
-            FloatVector sum = FloatVector.zero(S);
-            for (int j = 0; j < lenPad; j += VL) {
-                FloatVector e = FloatVector.fromArray(S, buf, p + j).sub(max).lanewise(VectorOperators.EXP);
-                if (j + VL > len) e = e.blend(0f, S.indexInRange(j, len).not());
-                e.intoArray(buf, p + j);
-                sum = sum.add(e);
-            }
-            float inv = 1 / sum.reduceLanes(VectorOperators.ADD);
+            OrtMath.softmax(buf, p, len);
             int or = i * h + col;
             for (int d = 0; d < hd; d++) out[or + d] = 0;
             for (int j = 0; j < len; j++) {
-                float pj = buf[p + j] * inv;
+                float pj = buf[p + j];
                 int vr = (start + j) * h + col;
                 int d = 0;
                 for (; d + VL <= hd; d += VL) {
                     FloatVector.fromArray(S, v, vr + d).fma(FloatVector.broadcast(S, pj), FloatVector.fromArray(S, out, or + d))
                             .intoArray(out, or + d);
                 }
-                for (; d < hd; d++) out[or + d] += pj * v[vr + d];
+                for (; d < hd; d++) out[or + d] = Math.fma(pj, v[vr + d], out[or + d]);
             }
         }
     }
 
+    /** {@link OrtMath#gelu} on whole vectors: both erf branches, blended by |z| against the split point. */
     @Override
     public void gelu(float[] x, int from, int to) {
         int i = from;
-        FloatVector half = FloatVector.broadcast(S, 0.5f), one = FloatVector.broadcast(S, 1f);
-        float invSqrt2 = (float) (1 / Math.sqrt(2));
         for (; i + VL <= to; i += VL) {
             FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector z = v.mul(invSqrt2);
-            FloatVector az = z.abs();
-            FloatVector t = one.div(az.mul((float) ScalarBertKernels.ERF_P).add(one));
-            double[] a = ScalarBertKernels.ERF_A;
-            FloatVector poly = t.mul((float) a[4]).add((float) a[3]).mul(t).add((float) a[2]).mul(t).add((float) a[1])
-                    .mul(t).add((float) a[0]).mul(t);
-            FloatVector e = az.mul(az).neg().lanewise(VectorOperators.EXP);
-            FloatVector erf = one.sub(poly.mul(e));
-            erf = erf.blend(erf.neg(), z.compare(VectorOperators.LT, 0f));
-            v.mul(half).mul(one.add(erf)).intoArray(x, i);
+            FloatVector z = v.div(OrtMath.SQRT2);
+            v.mul(erf(z).add(1f)).mul(0.5f).intoArray(x, i);
         }
         ScalarBertKernels.INSTANCE.gelu(x, i, to);
+    }
+
+    private static FloatVector erf(FloatVector z) {
+        FloatVector a = z.abs();
+        FloatVector s = a.mul(a);
+        FloatVector small = FloatVector.broadcast(S, OrtMath.ERF_SMALL[0]);
+        for (int i = 1; i < OrtMath.ERF_SMALL.length; i++) small = small.fma(s, FloatVector.broadcast(S, OrtMath.ERF_SMALL[i]));
+        small = small.fma(a, a);
+        FloatVector r = FloatVector.broadcast(S, OrtMath.ERF_BIG[0]);
+        for (int i = 1; i < OrtMath.ERF_BIG.length; i++) r = r.fma(a, FloatVector.broadcast(S, OrtMath.ERF_BIG[i]));
+        r = r.fma(a, a).neg().max(OrtMath.ERF_EXP_LOWER);
+        FloatVector c = FloatVector.broadcast(S, OrtMath.ERF_EXP_C);
+        FloatVector t = FloatVector.broadcast(S, OrtMath.LOG2E).fma(r, c).sub(c);
+        FloatVector f = t.fma(FloatVector.broadcast(S, OrtMath.LN2_HIGH), r);
+        f = t.fma(FloatVector.broadcast(S, OrtMath.LN2_LOW), f);
+        FloatVector y = FloatVector.broadcast(S, OrtMath.ERF_EXP[0]);
+        for (int i = 1; i < OrtMath.ERF_EXP.length; i++) y = y.fma(f, FloatVector.broadcast(S, OrtMath.ERF_EXP[i]));
+        IntVector bits = ((IntVector) t.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector big = y.mul(bits.reinterpretAsFloats()).neg().add(1f);
+        FloatVector e = small.blend(big, a.compare(VectorOperators.GE, OrtMath.ERF_SPLIT));
+        // copy the sign of z
+        IntVector sign = z.reinterpretAsInts().and(0x80000000);
+        return e.reinterpretAsInts().or(sign).reinterpretAsFloats();
     }
 }

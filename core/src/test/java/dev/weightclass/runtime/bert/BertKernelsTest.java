@@ -63,31 +63,71 @@ class BertKernelsTest {
         }
     }
 
+    /** Both follow ONNX Runtime's operation order, so they agree bit for bit, not just closely. */
     @Test
-    void attentionAndGeluAgree() {
+    void attentionAndGeluAreIdentical() {
         int h = 96, hd = 32, len = 19, start = 3;
         float[] q = floats((start + len) * h), k = floats((start + len) * h), v = floats((start + len) * h);
         float[] a = new float[q.length], b = new float[q.length];
         for (int col = 0; col < h; col += hd) {
-            scalar.attention(q, k, v, a, h, start, len, col, hd, 0.17f);
-            vector.attention(q, k, v, b, h, start, len, col, hd, 0.17f);
+            scalar.attention(q, k, v, a, h, start, len, col, hd, 5.656854f);
+            vector.attention(q, k, v, b, h, start, len, col, hd, 5.656854f);
         }
-        close(a, b, 1e-5f);
+        assertThat(b).containsExactly(a);
         float[] x = floats(1000);
         for (int i = 0; i < 50; i++) x[i] *= 6;
+        x[50] = 0.921875f;                               // the erf split point, both sides
+        x[51] = -x[50];
+        x[52] = Math.nextDown(x[50]);
+        x[53] = 40f;
+        x[54] = -0f;
         float[] y = x.clone();
         scalar.gelu(x, 0, x.length);
         vector.gelu(y, 0, y.length);
-        close(x, y, 1e-6f);
+        assertThat(y).containsExactly(x);
     }
 
     @Test
-    void erfIsAccurate() {
-        // erf(0.5) = 0.5204998778, erf(1) = 0.8427007929, erf(2) = 0.9953222650
-        assertThat(ScalarBertKernels.erf(0.5)).isCloseTo(0.5204998778, within(2e-7));
-        assertThat(ScalarBertKernels.erf(1)).isCloseTo(0.8427007929, within(2e-7));
-        assertThat(ScalarBertKernels.erf(-2)).isCloseTo(-0.9953222650, within(2e-7));
-        assertThat(ScalarBertKernels.erf(0)).isCloseTo(0, within(2e-7));
+    void erfAndExpAreAccurate() {
+        for (double t = -5; t <= 5; t += 0.01) {
+            double want = erf(t);
+            assertThat((double) OrtMath.erf((float) t)).as("erf(%s)", t).isCloseTo(want, within(3e-7));
+        }
+        assertThat(OrtMath.erf(-0f)).isEqualTo(-0f);
+        assertThat(OrtMath.erf(100f)).isEqualTo(1f);
+        for (double t = -100; t <= 0; t += 0.07) {
+            double want = Math.exp((float) t);
+            assertThat((double) OrtMath.exp((float) t)).as("exp(%s)", t).isCloseTo(want, within(3e-7 * want + 1e-44));
+        }
+    }
+
+    /** erf to double precision (series below 3, continued fraction of erfc above). */
+    private static double erf(double x) {
+        double a = Math.abs(x), r;
+        if (a < 3) {
+            double term = a, sum = a;
+            for (int n = 1; n < 200; n++) {
+                term *= -a * a / n;
+                sum += term / (2 * n + 1);
+            }
+            r = 2 / Math.sqrt(Math.PI) * sum;
+        } else {
+            double f = a;
+            for (int n = 60; n >= 1; n--) f = a + n / 2.0 / f;
+            r = 1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
+        }
+        return Math.copySign(r, x);
+    }
+
+    @Test
+    void sumsInOnnxRuntimeOrder() {
+        // two 4-lane accumulators over alternate packets, then (l0 + l2) + (l1 + l3): the three ones
+        // meet before they reach 2^24 and survive as 2^24 + 4 (3 + 2^24 rounded to even)
+        float[] y = {1f, 16777216f, 1f, 0f, 1f, 0f, 0f, 0f};
+        assertThat(OrtMath.sum(y, 0, 8)).isEqualTo(16777220f);
+        float left = 0;
+        for (float f : y) left += f;
+        assertThat(left).isEqualTo(16777216f);                 // left to right loses all three ones
     }
 
     @Test

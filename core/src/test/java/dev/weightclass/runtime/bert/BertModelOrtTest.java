@@ -19,73 +19,59 @@ class BertModelOrtTest {
         try (SentenceEncoder enc = SentenceEncoder.open(model, 2); OrtReference ort = new OrtReference(model, 1)) {
             assertThat(enc.model().weightKind()).isEqualTo("f32");
             assertThat(enc.model().config()).isEqualTo(new BertConfig(30522, 384, 6, 12, 1536, 512, 2, 1e-12f));
-            double[] c = compare(enc, List.of(ort), false);
+            double[] c = compare(enc, ort, false);
             assertThat(c[0]).isGreaterThanOrEqualTo(0.99999);
         }
     }
 
     /**
-     * The int8 file against ORT running its operators as written (DynamicQuantizeLinear,
-     * MatMulInteger: optimization level BASIC). At higher levels ORT swaps in fused contrib kernels
-     * whose results differ from its own basic level by as much as ours do: activations are quantized
-     * coarsely (MiniLM's outlier dimensions stretch the range), so a last-bit difference anywhere
-     * before a DynamicQuantizeLinear can flip a rounding and move a sentence's embedding to a
-     * cosine of about 0.993. The test holds us to ORT's own spread: as many sentences at >= 0.999
-     * against ORT basic as ORT basic has against ORT fused, and no worse a minimum.
+     * The int8 file against ORT running the file's operators as written (optimization level BASIC:
+     * DynamicQuantizeLinear, MatMulInteger, the exported LayerNorm, Softmax and Erf nodes). Our float
+     * functions follow ORT's operation order ({@link OrtMath}), so on x86-64 the embeddings come out
+     * identical; the requirement is cosine >= 0.999 on every sentence. ORT's higher levels (its
+     * default, ALL) replace these nodes by fused kernels that compute differently: activations are
+     * quantized coarsely, so a last-bit difference before a DynamicQuantizeLinear flips roundings,
+     * and ORT ALL agrees with ORT BASIC on only 653 of the 728 sentences at >= 0.999.
      */
     @Test
     void int8MatchesOnnxRuntimeOnTheSameFile() throws Exception {
         Path model = BundledModels.extract(BundledModels.MINILM_L6_V2_INT8);
         try (SentenceEncoder enc = SentenceEncoder.open(model, 2);
-             OrtReference basic = new OrtReference(model, 1, OptLevel.BASIC_OPT);
-             OrtReference fused = new OrtReference(model, 1, OptLevel.ALL_OPT)) {
+             OrtReference basic = new OrtReference(model, 1, OptLevel.BASIC_OPT)) {
             assertThat(enc.model().weightKind()).isEqualTo("int8");
-            double[] c = compare(enc, List.of(basic, fused), true);
-            assertThat(c[3]).as("share of sentences with cosine >= 0.999").isGreaterThanOrEqualTo(c[5] - 0.02);
-            assertThat(c[4]).as("mean cosine").isGreaterThanOrEqualTo(0.9995);
-            assertThat(c[0]).as("min cosine vs ORT basic").isGreaterThanOrEqualTo(c[2] - 2e-3);
-            assertThat(c[1]).as("min cosine vs ORT fused").isGreaterThanOrEqualTo(c[2] - 2e-3);
+            double[] c = compare(enc, basic, true);
+            assertThat(c[1]).as("share of sentences with cosine >= 0.999").isEqualTo(1.0);
+            assertThat(c[0]).as("min cosine vs ORT basic").isGreaterThanOrEqualTo(0.999);
         }
     }
 
     /**
-     * {min cosine ours vs refs[0], min ours vs refs[1], min refs[0] vs refs[1], share of sentences
-     * at >= 0.999 vs refs[0], mean vs refs[0], share of refs[0] vs refs[1] at >= 0.999} over the STS dev sentences, ours in batches of 16.
+     * {min cosine, share of sentences at >= 0.999} of ours against {@code ref} over the STS dev
+     * sentences, ours in batches of 16; {@code oneAtATime}: ORT gets each sentence alone.
      */
-    private static double[] compare(SentenceEncoder enc, List<OrtReference> refs, boolean second) throws Exception {
+    private static double[] compare(SentenceEncoder enc, OrtReference ref, boolean oneAtATime) throws Exception {
         Path sts = SharedData.data("sts-benchmark/sts-dev.ccbysa-subset.tsv");
         List<String> sentences = OrtReference.sentences(sts);
-        double[] min = {1, 1, 1, 0, 0, 0};
-        double sum = 0;
-        int close = 0, refsClose = 0;
+        double min = 1, sum = 0;
+        int close = 0, identical = 0;
         for (int i = 0; i < sentences.size(); i += 16) {
             List<String> part = sentences.subList(i, Math.min(sentences.size(), i + 16));
             float[][] ours = enc.embed(part);
             // fp32: ORT pads the batch and masks the padding; int8: one at a time, since ORT quantizes
             // the whole padded input tensor with one scale
             List<int[]> ids = part.stream().map(enc::tokens).toList();
-            float[][] batch = second ? null : refs.get(0).embed(ids);
+            float[][] batch = oneAtATime ? null : ref.embed(ids);
             for (int j = 0; j < part.size(); j++) {
-                List<int[]> one = List.of(ids.get(j));
-                float[] r0 = second ? refs.get(0).embed(one)[0] : batch[j];
-                double c = OrtReference.cosine(ours[j], r0);
+                float[] r = oneAtATime ? ref.embed(List.of(ids.get(j)))[0] : batch[j];
+                double c = OrtReference.cosine(ours[j], r);
                 sum += c;
                 if (c >= 0.999) close++;
-                min[0] = Math.min(min[0], c);
-                if (second) {
-                    float[] r1 = refs.get(1).embed(one)[0];
-                    min[1] = Math.min(min[1], OrtReference.cosine(ours[j], r1));
-                    double rc = OrtReference.cosine(r0, r1);
-                    min[2] = Math.min(min[2], rc);
-                    if (rc >= 0.999) refsClose++;
-                }
+                if (java.util.Arrays.equals(ours[j], r)) identical++;
+                min = Math.min(min, c);
             }
         }
-        min[3] = close / (double) sentences.size();
-        min[4] = sum / sentences.size();
-        min[5] = refsClose / (double) sentences.size();
-        System.out.printf("%s: %d sentences, min cosine %.8f, mean %.8f, %d at >= 0.999%s%n", enc.model().weightKind(),
-                sentences.size(), min[0], sum / sentences.size(), close, second ? String.format("; vs fused ORT %.6f, ORT basic vs fused %.6f (%d at >= 0.999)", min[1], min[2], refsClose) : "");
-        return min;
+        System.out.printf("%s: %d sentences, min cosine %.8f, mean %.8f, %d at >= 0.999, %d identical%n",
+                enc.model().weightKind(), sentences.size(), min, sum / sentences.size(), close, identical);
+        return new double[] {min, close / (double) sentences.size()};
     }
 }

@@ -19,14 +19,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ids on the matching line of the {@code .out} file, without special tokens (as llama.cpp's
  * test-tokenizer-0 runs them).
  */
-class LlamaCppVocabTest {
+public class LlamaCppVocabTest {
 
     static final String SEPARATOR = "\n__ggml_vocab_test__\n";
 
-    record Case(String text, int[] ids) {}
+    public record Case(String text, int[] ids) {}
 
     /** The .inp/.out pair as llama.cpp's test reads it: texts split at separator lines. */
-    static List<Case> cases(Path gguf) throws IOException {
+    public static List<Case> cases(Path gguf) throws IOException {
         String inp = Files.readString(Path.of(gguf + ".inp"));
         List<String> out = Files.readAllLines(Path.of(gguf + ".out"));
         List<String> texts = new ArrayList<>();
