@@ -224,15 +224,29 @@ final class VectorKernels extends RowKernels {
      */
 
     /**
-     * Q4_0/Q4_1 quants at {@code qs} (16 bytes: low nibbles are elements 0..15, high 16..31), minus
-     * {@code bias} (8 or 0), times {@code xs[o..o+32)}.
+     * Q4_0 quants at {@code qs} (16 bytes: low nibbles are elements 0..15, high 16..31) minus 8, times
+     * {@code xs[o..o+32)}. XOR 0x88 turns each nibble n into the 4-bit two's complement of n - 8, so
+     * arithmetic shifts of the sign-extended byte give n - 8 directly.
      */
-    private static FloatVector blockQ4(MemorySegment s, long qs, short[] xs, int o, short bias) {
+    private static FloatVector blockQ4_0(MemorySegment s, long qs, short[] xs, int o) {
+        ShortVector sum = ShortVector.zero(SS);
+        for (int p = 0; p < 16; p += L) {
+            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BS, s, qs + p, LE).lanewise(VectorOperators.XOR, (byte) 0x88)
+                    .convertShape(VectorOperators.B2S, SS, 0);
+            ShortVector lo = q.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
+            ShortVector hi = q.lanewise(VectorOperators.ASHR, 4);
+            sum = lo.mul(ShortVector.fromArray(SS, xs, o + p)).add(hi.mul(ShortVector.fromArray(SS, xs, o + 16 + p))).add(sum);
+        }
+        return (FloatVector) ((IntVector) sum.convertShape(VectorOperators.S2I, IS, 0)).convert(VectorOperators.I2F, 0);
+    }
+
+    /** Q4_1 quants at {@code qs} (nibbles 0..15, low first) times {@code xs[o..o+32)}. */
+    private static FloatVector blockQ4_1(MemorySegment s, long qs, short[] xs, int o) {
         ShortVector sum = ShortVector.zero(SS);
         for (int p = 0; p < 16; p += L) {
             ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BS, s, qs + p, LE).convertShape(VectorOperators.B2S, SS, 0);
-            ShortVector lo = q.and((short) 0x0F).sub(bias);
-            ShortVector hi = q.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).sub(bias);
+            ShortVector lo = q.and((short) 0x0F);
+            ShortVector hi = q.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F);
             sum = lo.mul(ShortVector.fromArray(SS, xs, o + p)).add(hi.mul(ShortVector.fromArray(SS, xs, o + 16 + p))).add(sum);
         }
         return (FloatVector) ((IntVector) sum.convertShape(VectorOperators.S2I, IS, 0)).convert(VectorOperators.I2F, 0);
@@ -242,7 +256,7 @@ final class VectorKernels extends RowKernels {
         FloatVector acc = FloatVector.zero(FS);
         for (int b = 0, blocks = cols / 32; b < blocks; b++) {
             long bo = base + 18L * b;
-            acc = blockQ4(s, bo + 2, xs, 32 * b, (short) 8).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo) * xd[b]), acc);
+            acc = blockQ4_0(s, bo + 2, xs, 32 * b).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo) * xd[b]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -253,8 +267,8 @@ final class VectorKernels extends RowKernels {
         for (int b = 0, blocks = cols / 32; b < blocks; b++) {
             long bo0 = base0 + 18L * b, bo1 = base1 + 18L * b;
             float dx = xd[b];
-            acc0 = blockQ4(s, bo0 + 2, xs, 32 * b, (short) 8).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo0) * dx), acc0);
-            acc1 = blockQ4(s, bo1 + 2, xs, 32 * b, (short) 8).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo1) * dx), acc1);
+            acc0 = blockQ4_0(s, bo0 + 2, xs, 32 * b).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo0) * dx), acc0);
+            acc1 = blockQ4_0(s, bo1 + 2, xs, 32 * b).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo1) * dx), acc1);
         }
         out[r] = acc0.reduceLanes(VectorOperators.ADD);
         out[r + 1] = acc1.reduceLanes(VectorOperators.ADD);
@@ -304,7 +318,7 @@ final class VectorKernels extends RowKernels {
         float mins = 0;
         for (int b = 0, blocks = cols / 32; b < blocks; b++) {
             long bo = base + 20L * b;
-            acc = blockQ4(s, bo + 4, xq, 32 * b, (short) 0).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo) * xd[b]), acc);
+            acc = blockQ4_1(s, bo + 4, xq, 32 * b).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo) * xd[b]), acc);
             mins += RowDecoder.f16(s, bo + 2) * xs[b];
         }
         return acc.reduceLanes(VectorOperators.ADD) + mins;
