@@ -207,8 +207,7 @@ final class KQuants {
      * final levels against the stored (fp16-rounded) scales. Fills L (levels 0..nmax).
      */
     static void quantizeK4Scales(float[] x, int xo, byte[] y, int yo, byte[] L, int nmax,
-                                 float rmin, float rdelta, int nstep) {
-        byte[] Laux = new byte[32];
+                                 float rmin, float rdelta, int nstep, KQuantMath.Qkx2Trials trials) {
         float[] weights = new float[32];
         float[] mins = new float[QK_K / 32];
         float[] scales = new float[QK_K / 32];
@@ -221,8 +220,8 @@ final class KQuants {
             for (int l = 0; l < 32; l++) sumX2 += x[xo + 32 * j + l] * x[xo + 32 * j + l];
             float avX = (float) Math.sqrt(sumX2 / 32);
             for (int l = 0; l < 32; l++) weights[l] = avX + Math.abs(x[xo + 32 * j + l]);
-            scales[j] = makeQkx2Quants(32, nmax, x, xo + 32 * j, weights, L, 32 * j, theMin, Laux,
-                    rmin, rdelta, nstep, false);
+            scales[j] = makeQkx2Quants(32, nmax, x, xo + 32 * j, weights, L, 32 * j, theMin,
+                    rmin, rdelta, nstep, false, trials);
             mins[j] = theMin[0];
             if (scales[j] > maxScale) maxScale = scales[j];
             if (mins[j] > maxMin) maxMin = mins[j];
@@ -251,12 +250,20 @@ final class KQuants {
 
     /** Q4_K: d @0, dmin @2, scales[12] @4, qs[128] @16. */
     static final class Q4_K extends BlockQuantizer {
-        Q4_K() { super(TensorType.Q4_K); }
+        private final KQuantMath.Qkx2Trials trials;
+
+        Q4_K() { this(KQuantMath.SCALAR_QKX2); }
+
+        /** @param trials how the scale search fits its trials (the reference's loop, or {@link VectorQuants#QKX2}) */
+        Q4_K(KQuantMath.Qkx2Trials trials) {
+            super(TensorType.Q4_K);
+            this.trials = trials;
+        }
 
         @Override
         void quantizeBlock(float[] x, int xo, byte[] y, int yo) {
             byte[] L = new byte[QK_K];
-            quantizeK4Scales(x, xo, y, yo, L, 15, -1.f, 0.1f, 20);
+            quantizeK4Scales(x, xo, y, yo, L, 15, -1.f, 0.1f, 20, trials);
             int q = yo + 16;
             for (int j = 0; j < QK_K; j += 64) {
                 for (int l = 0; l < 32; l++) y[q + l] = (byte) (L[j + l] | (L[j + l + 32] << 4));
@@ -281,12 +288,19 @@ final class KQuants {
 
     /** Q5_K: d @0, dmin @2, scales[12] @4, qh[32] @16, qs[128] @48. */
     static final class Q5_K extends BlockQuantizer {
-        Q5_K() { super(TensorType.Q5_K); }
+        private final KQuantMath.Qkx2Trials trials;
+
+        Q5_K() { this(KQuantMath.SCALAR_QKX2); }
+
+        Q5_K(KQuantMath.Qkx2Trials trials) {
+            super(TensorType.Q5_K);
+            this.trials = trials;
+        }
 
         @Override
         void quantizeBlock(float[] x, int xo, byte[] y, int yo) {
             byte[] L = new byte[QK_K];
-            quantizeK4Scales(x, xo, y, yo, L, 31, -0.5f, 0.1f, 15);
+            quantizeK4Scales(x, xo, y, yo, L, 31, -0.5f, 0.1f, 15, trials);
             int qh = yo + 16, ql = yo + 48;
             for (int j = 0; j < QK_K / 8; j++) y[qh + j] = 0;
             int m1 = 1, m2 = 2;
