@@ -62,9 +62,9 @@ public final class Main implements Runnable {
     /** Runs the CLI with the given streams; returns the exit code. Used by tests too. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
+        addModuleCommands(cl); // before setOut/setErr: picocli passes the streams only to subcommands it has
         cl.setOut(out);
         cl.setErr(err);
-        addModuleCommands(cl);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         summarizeSubcommands(cl);
         cl.setParameterExceptionHandler((ex, a) -> {

@@ -1,0 +1,138 @@
+package dev.weightclass.distill;
+
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+
+/**
+ * Everything {@code weightclass distill} is told, as parsed by picocli; a {@link Recipe} reads the
+ * fields it needs (options that do not apply to its kind of model are ignored or refused there).
+ * Defaults suit a small model on a laptop CPU.
+ */
+public final class DistillOptions {
+
+    @Parameters(index = "0", paramLabel = "TEACHER", description = "The model to imitate (GGUF llama-family decoder, or a sentence encoder).")
+    public Path teacher;
+
+    // ---- the student ----
+    @Option(names = "--layers", paramLabel = "N", description = "Student blocks, initialised from every k-th teacher block (k = teacher/N: 4 -> 2 takes 0, 2).")
+    public Integer layers;
+
+    @Option(names = "--init-layers", paramLabel = "LIST", split = ",", description = "Student blocks initialised from exactly these teacher blocks, e.g. 0,3 (0-based).")
+    public int[] initLayers;
+
+    @Option(names = "--ffn", paramLabel = "WIDTH", description = "Narrower feed-forward width: keeps the WIDTH hidden units with the largest weight norms (slicing), default the teacher's.")
+    public Integer ffn;
+
+    // ---- data ----
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training text: documents separated by blank lines (a decoder), or one sentence per line / an STS file (an encoder).")
+    public Path data;
+
+    @Option(names = "--holdout", paramLabel = "FRACTION", defaultValue = "0.2", description = "Share of --data documents kept out of training to measure the student on (default ${DEFAULT-VALUE}).")
+    public double holdout;
+
+    @Option(names = "--generate", paramLabel = "N", defaultValue = "0", description = "Decoders: add N texts the teacher samples itself (from BOS, temperature 1) to the training data.")
+    public int generate;
+
+    @Option(names = "--context", paramLabel = "TOKENS", description = "Tokens per training sequence (default: the teacher's context, at most 128).")
+    public Integer context;
+
+    // ---- output ----
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "The student model file, in the teacher's format family (GGUF teacher -> GGUF).")
+    public Path output;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE", description = "Checkpoint file (default OUT.ckpt): parameters, optimizer moments, step and history.")
+    public Path checkpoint;
+
+    @Option(names = "--checkpoint-every", paramLabel = "STEPS", defaultValue = "100", description = "Steps between checkpoints (default ${DEFAULT-VALUE}; 0 = only at the end or on Ctrl-C).")
+    public int checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue from the checkpoint; every other option must be as in the first run.")
+    public boolean resume;
+
+    @Option(names = "--chart", paramLabel = "FILE", description = "Loss-curve chart, PNG or .svg (default OUT-loss.png).")
+    public Path chart;
+
+    @Option(names = "--log", paramLabel = "FILE", description = "Per-step CSV: loss and its terms, lr, gradient norm, held-out metrics (default OUT-loss.csv).")
+    public Path log;
+
+    @Option(names = "--baseline", description = "Also train the same student from the same init on the data alone (decoders: --alpha 0), and chart both: what the teacher adds.")
+    public boolean baseline;
+
+    // ---- optimisation ----
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "1000", description = "Optimizer steps (default ${DEFAULT-VALUE}).")
+    public int steps;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "16", description = "Sequences (or sentences) per step (default ${DEFAULT-VALUE}).")
+    public int batch;
+
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "2e-3", description = "Peak learning rate of AdamW (default ${DEFAULT-VALUE}).")
+    public double lr;
+
+    @Option(names = "--warmup", paramLabel = "STEPS", description = "Linear warm-up steps before the cosine decay (default 5%% of --steps).")
+    public Integer warmup;
+
+    @Option(names = "--min-lr-ratio", paramLabel = "R", defaultValue = "0.1", description = "The cosine decay ends at lr * R (default ${DEFAULT-VALUE}).")
+    public double minLrRatio;
+
+    @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "0.01", description = "AdamW's decoupled weight decay on matrices (default ${DEFAULT-VALUE}).")
+    public double weightDecay;
+
+    @Option(names = "--clip", paramLabel = "NORM", defaultValue = "1.0", description = "Global gradient-norm clipping (default ${DEFAULT-VALUE}; 0 = off).")
+    public double clip;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of the data order, the held-out split and generated texts (default ${DEFAULT-VALUE}).")
+    public long seed;
+
+    // ---- the distillation loss ----
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "2.0", description = "Softening temperature of both distributions in the KL term (default ${DEFAULT-VALUE}).")
+    public double temperature;
+
+    @Option(names = "--alpha", paramLabel = "A", defaultValue = "0.5", description = "loss = A * T^2 * KL(teacher_T || student_T) + (1 - A) * CE(next token); 0 = no teacher (default ${DEFAULT-VALUE}).")
+    public double alpha;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "64", description = "Teacher logits are cached once as their top K per position (default ${DEFAULT-VALUE}; 0 = full logits computed on the fly each step).")
+    public int topK;
+
+    @Option(names = "--teacher-cache", paramLabel = "FILE", description = "Keep the top-K teacher logits in this file and reuse them in later runs on the same data.")
+    public Path teacherCache;
+
+    // ---- machine ----
+    @Option(names = "--eval-every", paramLabel = "STEPS", defaultValue = "50", description = "Steps between held-out measurements (default ${DEFAULT-VALUE}).")
+    public int evalEvery;
+
+    @Option(names = "--log-every", paramLabel = "STEPS", defaultValue = "25", description = "Steps between progress lines when stderr is not a terminal (default ${DEFAULT-VALUE}).")
+    public int logEvery;
+
+    @Option(names = "--threads", paramLabel = "N", description = "PyTorch threads (default: the cores, at most 4).")
+    public Integer threads;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress output.")
+    public boolean quiet;
+
+    /** The warm-up actually used. */
+    public int warmupSteps() {
+        return warmup != null ? warmup : Math.max(1, steps / 20);
+    }
+
+    public Path checkpointFile() {
+        return checkpoint != null ? checkpoint : sibling(output, ".ckpt");
+    }
+
+    public Path chartFile() {
+        return chart != null ? chart : sibling(output, "-loss.png");
+    }
+
+    public Path logFile() {
+        return log != null ? log : sibling(output, "-loss.csv");
+    }
+
+    /** {@code file} with its extension replaced by {@code suffix} ({@code student.gguf} -> {@code student-loss.png}). */
+    public static Path sibling(Path file, String suffix) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String stem = dot > 0 ? name.substring(0, dot) : name;
+        return file.resolveSibling(stem + suffix);
+    }
+}

@@ -1,0 +1,20 @@
+package dev.weightclass.distill;
+
+import dev.weightclass.WeightclassException;
+import dev.weightclass.format.ModelFile;
+
+import java.util.List;
+
+/** The recipes {@code distill} knows, in the order they are asked. */
+public final class Recipes {
+    private Recipes() {}
+
+    public static final List<Recipe> ALL = List.of();
+
+    public static Recipe forTeacher(ModelFile teacher) {
+        for (Recipe r : ALL) if (r.accepts(teacher)) return r;
+        throw new WeightclassException(teacher.path() + ": distill does not handle this model ("
+                + teacher.format().id() + ", " + teacher.hyperparameters().architecture()
+                + "); it distills llama-family GGUF decoders and BERT-style sentence encoders");
+    }
+}
