@@ -76,4 +76,29 @@ class LlamaCppParityTest {
             assertThat(r.top1Agreement() * 100).as("same top token %").isCloseTo(sameTop, within(1.0));
         }
     }
+
+    /**
+     * BF16 and Q8_0 lose so little that their mean KL is set by a few tokens whose activations sit
+     * on a rounding boundary of the BF16/Q8_0 conversion; which tokens those are depends on the last
+     * bit of every float sum before the conversion. Changing only our own summation order (scalar
+     * instead of vector kernels) moves the Q8_0 mean KL by 0.8% and the BF16 one by 0.24%, while the
+     * per-token KL quantiles agree with llama-perplexity's (median, 90/95/99% within 6%),
+     * so matching within 0.5% would take llama.cpp's exact AVX2 operation order on the golden
+     * machine. The bound here is 2% of the printed figure plus half its last printed digit
+     * (llama.cpp prints BF16's KL as 0.000033, two significant digits).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            "data:aidreams260K-bf16.gguf,                 8.913832, 0.000033, 99.625",
+            "golden:aidreams260K.Q8_0.llamacpp.gguf,      8.930181, 0.000250, 98.903"})
+    void nearLosslessVariantsWithinTheirRoundingSpread(String file, double ppl, double kl, double sameTop) throws Exception {
+        Path path = file.startsWith("data:") ? SharedData.data("aidreams260K/" + file.substring(5))
+                : SharedData.golden(file.substring(7));
+        try (LlamaModel m = LlamaModel.owning(ModelFile.open(path), kernels)) {
+            Perplexity.Result r = Perplexity.evaluate(m, reference, tokens, 128, 1, null);
+            closeTo(r.perplexity(), ppl, "perplexity");
+            assertThat(r.meanKl()).as("mean KL").isCloseTo(kl, within(kl * 0.02 + 0.5e-6));
+            assertThat(r.top1Agreement() * 100).as("same top token %").isCloseTo(sameTop, within(1.0));
+        }
+    }
 }

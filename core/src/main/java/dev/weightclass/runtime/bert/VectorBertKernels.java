@@ -138,7 +138,18 @@ final class VectorBertKernels implements BertKernels {
             fillPanel(w, unsigned, zpPanel, k, n, c, panel);
             int r = 0;
             for (; r + ROWS <= rows; r += ROWS) panelRows4(xq, r, k, panel, y, n, c);
-            for (; r < rows; r++) panelRow(xq, r, k, panel, y, n, c);
+            if (r < rows) {
+                // the last 1-3 rows, padded with zero rows to a full tile: a 4-row pass costs little
+                // more than a 1-row one, whose few accumulators leave the FMA units idle
+                int left = rows - r;
+                float[] pad = padIn.get(), out = padOut.get();
+                if (pad.length < ROWS * k) padIn.set(pad = new float[ROWS * k]);
+                if (out.length < ROWS * INT8_TILE) padOut.set(out = new float[ROWS * INT8_TILE]);
+                System.arraycopy(xq, r * k, pad, 0, left * k);
+                java.util.Arrays.fill(pad, left * k, ROWS * k, 0f);
+                panelRows4(pad, 0, k, panel, out, INT8_TILE, 0);
+                for (int j = 0; j < left; j++) System.arraycopy(out, j * INT8_TILE, y, (r + j) * n + c, INT8_TILE);
+            }
         }
         if (c < n1) ScalarBertKernels.INSTANCE.gemmInt8(xq, rows, k, w, unsigned, zp, n, y, c, n1);
     }
@@ -147,27 +158,37 @@ final class VectorBertKernels implements BertKernels {
     static final int INT8_TILE = 4 * VL;
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
 
-    /** panel[i, m*VL + j] = W[i, c + 4j + m] - zp, as floats. */
+    /**
+     * panel[i, m*VL + j] = W[i, c + 4j + m] - zp, as floats. No int-to-float conversion: the
+     * sign-extended byte v is added to the bits of 1.5 * 2^23, which makes the float 1.5 * 2^23 + v
+     * exactly, and subtracting 1.5 * 2^23 + zp (also exact) leaves v - zp.
+     */
     private static void fillPanel(MemorySegment w, boolean unsigned, float[] zpPanel, int k, int n, int c, float[] panel) {
-        FloatVector z0 = FloatVector.fromArray(S, zpPanel, 0), z1 = FloatVector.fromArray(S, zpPanel, VL),
-                z2 = FloatVector.fromArray(S, zpPanel, 2 * VL), z3 = FloatVector.fromArray(S, zpPanel, 3 * VL);
+        FloatVector z0 = FloatVector.fromArray(S, zpPanel, 0).add(MAGIC), z1 = FloatVector.fromArray(S, zpPanel, VL).add(MAGIC),
+                z2 = FloatVector.fromArray(S, zpPanel, 2 * VL).add(MAGIC), z3 = FloatVector.fromArray(S, zpPanel, 3 * VL).add(MAGIC);
         long wo = c;
         for (int i = 0, p = 0; i < k; i++, wo += n, p += INT8_TILE) {
             IntVector v = IntVector.fromMemorySegment(IS, w, wo, LE);
             if (unsigned) v = v.lanewise(VectorOperators.XOR, 0x80808080);
             // byte m of each int (little-endian: column c + 4j + m), sign-extended
-            ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0))
+            v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).add(MAGIC_BITS).reinterpretAsFloats()
                     .sub(z0).intoArray(panel, p);
-            ((FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0))
+            v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).add(MAGIC_BITS).reinterpretAsFloats()
                     .sub(z1).intoArray(panel, p + VL);
-            ((FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0))
+            v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).add(MAGIC_BITS).reinterpretAsFloats()
                     .sub(z2).intoArray(panel, p + 2 * VL);
-            ((FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0))
+            v.lanewise(VectorOperators.ASHR, 24).add(MAGIC_BITS).reinterpretAsFloats()
                     .sub(z3).intoArray(panel, p + 3 * VL);
         }
     }
 
-    /** Rows r..r+3 times the panel into y[., c..c+INT8_TILE). */
+    private static final float MAGIC = 0x1.8p23f;
+    private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+
+    private final ThreadLocal<float[]> padIn = ThreadLocal.withInitial(() -> new float[0]);
+    private final ThreadLocal<float[]> padOut = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** Rows r..r+3 times the panel into y[., c..c+INT8_TILE) (row stride n). */
     private void panelRows4(float[] xq, int r, int k, float[] panel, float[] y, int n, int c) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00,
                 a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
@@ -190,20 +211,6 @@ final class VectorBertKernels implements BertKernels {
         storeInterleaved(y, (r + 1) * n + c, a10, a11, a12, a13);
         storeInterleaved(y, (r + 2) * n + c, a20, a21, a22, a23);
         storeInterleaved(y, (r + 3) * n + c, a30, a31, a32, a33);
-    }
-
-    /** Row r times the panel into y[r, c..c+INT8_TILE). */
-    private void panelRow(float[] xq, int r, int k, float[] panel, float[] y, int n, int c) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-        int x0 = r * k;
-        for (int i = 0, p = 0; i < k; i++, p += INT8_TILE) {
-            FloatVector b = FloatVector.broadcast(S, xq[x0 + i]);
-            a0 = FloatVector.fromArray(S, panel, p).fma(b, a0);
-            a1 = FloatVector.fromArray(S, panel, p + VL).fma(b, a1);
-            a2 = FloatVector.fromArray(S, panel, p + 2 * VL).fma(b, a2);
-            a3 = FloatVector.fromArray(S, panel, p + 3 * VL).fma(b, a3);
-        }
-        storeInterleaved(y, r * n + c, a0, a1, a2, a3);
     }
 
     /** y[at + 4j + m] = a_m[j]. */
