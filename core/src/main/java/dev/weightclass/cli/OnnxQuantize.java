@@ -8,6 +8,8 @@ import dev.weightclass.quant.onnx.OnnxQuantType;
 import dev.weightclass.quant.onnx.OnnxQuantizer;
 import dev.weightclass.size.Bytes;
 
+import me.tongfei.progressbar.ProgressBar;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -34,7 +36,8 @@ final class OnnxQuantize {
         }
     }
 
-    static int run(Path input, Path output, OnnxQuantizer.Options options, boolean dryRun, PrintWriter out) throws IOException {
+    static int run(Path input, Path output, OnnxQuantizer.Options options, boolean dryRun, int threads, PrintWriter out)
+            throws IOException {
         String type = options.type().label();
         try (ModelFile m = ModelFile.open(input)) {
             if (!(m instanceof OnnxFile onnx)) {
@@ -42,7 +45,14 @@ final class OnnxQuantize {
             }
             long inputBytes = m.fileBytes();
             long t0 = System.nanoTime();
-            OnnxQuantizer.Plan plan = dryRun ? OnnxQuantizer.plan(onnx, options) : OnnxQuantizer.quantize(onnx, output, options);
+            OnnxQuantizer.Plan plan;
+            if (dryRun) {
+                plan = OnnxQuantizer.plan(onnx, options);
+            } else {
+                try (ProgressBar bar = ProgressBars.bytes("quantize " + type, OnnxQuantizer.plan(onnx, options).inputBytes(), false)) {
+                    plan = OnnxQuantizer.quantize(onnx, output, options, threads, bar == null ? null : bar::stepBy);
+                }
+            }
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (dryRun) {
                 for (OnnxQuantizer.Decision d : plan.decisions()) {
@@ -54,8 +64,8 @@ final class OnnxQuantize {
             long size = dryRun ? plan.fileBytes() : Files.size(output);
             out.printf(Locale.ROOT, "%s %s: %,d bytes (%s) as %s, %d weights quantized; input %,d bytes%s%n",
                     dryRun ? "would write" : "wrote", output, size, Bytes.human(size), type, plan.decisions().size(),
-                    inputBytes, dryRun ? "" : String.format(Locale.ROOT, ", %.2f s (%.0f MB/s of input)", seconds,
-                            inputBytes / seconds / 1e6));
+                    inputBytes, dryRun ? "" : String.format(Locale.ROOT, ", %.2f s (%.0f MB/s of input, %d threads)", seconds,
+                            inputBytes / seconds / 1e6, threads));
             out.flush();
         }
         return 0;

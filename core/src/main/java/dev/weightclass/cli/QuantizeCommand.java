@@ -146,7 +146,7 @@ final class QuantizeCommand implements Callable<Integer> {
         if (onnxType.isPresent()) {
             OnnxQuantize.checkNoGgufOptions(pure || leaveOutputTensor || allowRequantize || outputTensorType != null
                     || tokenEmbeddingType != null || !tensorTypes.isEmpty() || vocab != null || report || json);
-            return OnnxQuantize.run(input, output, new OnnxQuantizer.Options(onnxType.get(), reduceRange), dryRun, out);
+            return OnnxQuantize.run(input, output, new OnnxQuantizer.Options(onnxType.get(), reduceRange), dryRun, threads, out);
         }
         if (reduceRange) throw new WeightclassException("--reduce-range applies to --type int8 (ONNX) only");
         QuantPreset preset = type == null ? null : OnnxQuantize.ggufPreset(type);

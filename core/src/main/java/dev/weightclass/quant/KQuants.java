@@ -207,8 +207,7 @@ final class KQuants {
      * final levels against the stored (fp16-rounded) scales. Fills L (levels 0..nmax).
      */
     static void quantizeK4Scales(float[] x, int xo, byte[] y, int yo, byte[] L, int nmax,
-                                 float rmin, float rdelta, int nstep) {
-        byte[] Laux = new byte[32];
+                                 float rmin, float rdelta, int nstep, KQuantMath.Qkx2Trials trials) {
         float[] weights = new float[32];
         float[] mins = new float[QK_K / 32];
         float[] scales = new float[QK_K / 32];
@@ -221,8 +220,8 @@ final class KQuants {
             for (int l = 0; l < 32; l++) sumX2 += x[xo + 32 * j + l] * x[xo + 32 * j + l];
             float avX = (float) Math.sqrt(sumX2 / 32);
             for (int l = 0; l < 32; l++) weights[l] = avX + Math.abs(x[xo + 32 * j + l]);
-            scales[j] = makeQkx2Quants(32, nmax, x, xo + 32 * j, weights, L, 32 * j, theMin, Laux,
-                    rmin, rdelta, nstep, false);
+            scales[j] = makeQkx2Quants(32, nmax, x, xo + 32 * j, weights, L, 32 * j, theMin,
+                    rmin, rdelta, nstep, false, trials);
             mins[j] = theMin[0];
             if (scales[j] > maxScale) maxScale = scales[j];
             if (mins[j] > maxMin) maxMin = mins[j];
@@ -251,12 +250,20 @@ final class KQuants {
 
     /** Q4_K: d @0, dmin @2, scales[12] @4, qs[128] @16. */
     static final class Q4_K extends BlockQuantizer {
-        Q4_K() { super(TensorType.Q4_K); }
+        private final KQuantMath.Qkx2Trials trials;
+
+        Q4_K() { this(KQuantMath.SCALAR_QKX2); }
+
+        /** @param trials how the scale search fits its trials (the reference's loop, or {@link VectorQuants#QKX2}) */
+        Q4_K(KQuantMath.Qkx2Trials trials) {
+            super(TensorType.Q4_K);
+            this.trials = trials;
+        }
 
         @Override
         void quantizeBlock(float[] x, int xo, byte[] y, int yo) {
             byte[] L = new byte[QK_K];
-            quantizeK4Scales(x, xo, y, yo, L, 15, -1.f, 0.1f, 20);
+            quantizeK4Scales(x, xo, y, yo, L, 15, -1.f, 0.1f, 20, trials);
             int q = yo + 16;
             for (int j = 0; j < QK_K; j += 64) {
                 for (int l = 0; l < 32; l++) y[q + l] = (byte) (L[j + l] | (L[j + l + 32] << 4));
@@ -281,12 +288,19 @@ final class KQuants {
 
     /** Q5_K: d @0, dmin @2, scales[12] @4, qh[32] @16, qs[128] @48. */
     static final class Q5_K extends BlockQuantizer {
-        Q5_K() { super(TensorType.Q5_K); }
+        private final KQuantMath.Qkx2Trials trials;
+
+        Q5_K() { this(KQuantMath.SCALAR_QKX2); }
+
+        Q5_K(KQuantMath.Qkx2Trials trials) {
+            super(TensorType.Q5_K);
+            this.trials = trials;
+        }
 
         @Override
         void quantizeBlock(float[] x, int xo, byte[] y, int yo) {
             byte[] L = new byte[QK_K];
-            quantizeK4Scales(x, xo, y, yo, L, 31, -0.5f, 0.1f, 15);
+            quantizeK4Scales(x, xo, y, yo, L, 31, -0.5f, 0.1f, 15, trials);
             int qh = yo + 16, ql = yo + 48;
             for (int j = 0; j < QK_K / 8; j++) y[qh + j] = 0;
             int m1 = 1, m2 = 2;
@@ -323,15 +337,41 @@ final class KQuants {
 
     /** Q6_K: ql[128] @0, qh[64] @128, scales[16] (int8) @192, d @208. */
     static final class Q6_K extends BlockQuantizer {
-        Q6_K() { super(TensorType.Q6_K); }
+        Q6_K() { this(KQuantMath::trialSums); }
+
+        /** Per-thread scratch of one row: allocated once per row, not per block. */
+        private static final class Work {
+            final byte[] L = new byte[QK_K];
+            final float[] scales = new float[QK_K / 16];
+            final KQuantMath.QxScratch qx;
+
+            Work(KQuantMath.TrialSums sums) { qx = new KQuantMath.QxScratch(16, sums); }
+        }
+
+        private final KQuantMath.TrialSums sums;
+
+        /** @param sums how the scale search sums its trials (scalar, or {@link VectorQuants#trialSums}) */
+        Q6_K(KQuantMath.TrialSums sums) {
+            super(TensorType.Q6_K);
+            this.sums = sums;
+        }
 
         @Override
-        void quantizeBlock(float[] x, int xo, byte[] y, int yo) {
-            byte[] L = new byte[QK_K];
-            float[] scales = new float[QK_K / 16];
+        public void quantize(float[] x, int xOff, int n, byte[] out, int outOff) {
+            int nb = blocks(n);
+            Work w = new Work(sums);
+            for (int i = 0; i < nb; i++) quantizeBlock(x, xOff + i * qk, out, outOff + i * blockBytes, w);
+        }
+
+        @Override
+        void quantizeBlock(float[] x, int xo, byte[] y, int yo) { quantizeBlock(x, xo, y, yo, new Work(sums)); }
+
+        private void quantizeBlock(float[] x, int xo, byte[] y, int yo, Work work) {
+            byte[] L = work.L;
+            float[] scales = work.scales;
             float maxScale = 0, maxAbsScale = 0;
             for (int ib = 0; ib < QK_K / 16; ib++) {
-                float scale = makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib, 1, null, 0);
+                float scale = makeQxQuants(16, 32, x, xo + 16 * ib, L, 16 * ib, 1, null, 0, work.qx);
                 scales[ib] = scale;
                 float abs = Math.abs(scale);
                 if (abs > maxAbsScale) { maxAbsScale = abs; maxScale = scale; }

@@ -32,7 +32,7 @@ public final class Quantizers {
         FAST.putAll(SCALAR);
         if (vectorAvailable()) {
             for (RowQuantizer q : new RowQuantizer[]{new VectorQuants.Q8_0(), new VectorQuants.Q4_0(),
-                    new VectorQuants.Q4_K(), new VectorQuants.Q6_K()}) {
+                    new VectorQuants.Q4_K(), new VectorQuants.Q5_K(), new VectorQuants.Q6_K()}) {
                 FAST.put(q.type(), q);
             }
         }

@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API kernels for the hot types (Q8_0, Q4_0 encode and decode; Q4_K, Q6_K decode). Quantizers give the same bytes as the scalar ports
+ * Vector API kernels for the hot types (Q8_0, Q4_0 encode and decode; Q4_K, Q6_K decode; the
+ * Q4_K, Q5_K and Q6_K scale searches, one trial scale per lane). Quantizers give the same bytes as the scalar ports
  * (only exact operations are reordered: max, integer packing); dequantizers give the same
  * floats; dot products sum in lane order, so they differ from the scalar sum by rounding only.
  * NaN inputs are outside the byte-identity promise.
@@ -41,6 +42,81 @@ final class VectorQuants {
         VectorMask<Integer> down = frac.compare(VectorOperators.LE, -0.5f).cast(I);
         return t.add(one, up).sub(one, down);
     }
+
+    /**
+     * {@link KQuantMath.TrialSums} with one trial scale per lane: every lane does the scalar
+     * search's float operations in its order (multiply, add 1.5*2^23, take the mantissa bits,
+     * clamp, convert, multiply-add without fusing), so the sums are the scalar ones bit for bit.
+     */
+    static void trialSums(int n, int nmax, float[] x, int xo, float[] w, float[] wx, float[] num, float max,
+                          float[] isc, float[] sumlx, float[] suml2, int trials) {
+        IntVector lo = IntVector.broadcast(I, -nmax), hi = IntVector.broadcast(I, nmax - 1);
+        for (int t0 = 0; t0 < isc.length; t0 += LANES) FloatVector.fromArray(F, num, t0).div(max).intoArray(isc, t0);
+        for (int t0 = 0; t0 < trials; t0 += LANES) {
+            FloatVector is = FloatVector.fromArray(F, isc, t0);
+            FloatVector sx = FloatVector.zero(F), s2 = FloatVector.zero(F);
+            for (int i = 0; i < n; i++) {
+                IntVector bits = is.mul(x[xo + i]).add(12582912.f).reinterpretAsInts();
+                IntVector l = bits.and(0x007fffff).sub(0x00400000).max(lo).min(hi);
+                FloatVector lf = (FloatVector) l.convertShape(VectorOperators.I2F, F, 0);
+                sx = sx.add(lf.mul(wx[i]));
+                s2 = s2.add(lf.mul(w[i]).mul(lf));
+            }
+            sx.intoArray(sumlx, t0);
+            s2.intoArray(suml2, t0);
+        }
+    }
+
+    /**
+     * {@link KQuantMath.Qkx2Trials} with one trial per lane ({@code LANES} side by side): each
+     * lane does the reference trial's float operations in its order (levels, the three weighted
+     * sums over the values in order, the least-squares solve, the weighted error), so each lane's
+     * results are the scalar trial's bit for bit. Lanes past {@code count} compute padding and are
+     * not read.
+     */
+    static final KQuantMath.Qkx2Trials QKX2 = new KQuantMath.Qkx2Trials() {
+        @Override
+        public int group() { return LANES; }
+
+        @Override
+        public void fit(int n, int nmax, float[] x, int xo, float[] w, float range, float sumW, float sumX,
+                        int t0, int count, boolean useMad, KQuantMath.Qkx2Scratch s) {
+            IntVector zero = IntVector.zero(I), top = IntVector.broadcast(I, nmax);
+            float[] xm = s.xm;
+            FloatVector iscale = FloatVector.fromArray(F, s.num, t0).div(range);
+            FloatVector sumL = FloatVector.zero(F), sumL2 = sumL, sumXl = sumL;
+            for (int i = 0; i < n; i++) {
+                FloatVector l = levels(iscale, xm[i], zero, top);
+                FloatVector wl = l.mul(w[i]);
+                sumL = sumL.add(wl);
+                sumL2 = sumL2.add(wl.mul(l));
+                sumXl = sumXl.add(wl.mul(x[xo + i]));
+            }
+            FloatVector D = sumL2.mul(sumW).sub(sumL.mul(sumL));
+            FloatVector thisScale = sumXl.mul(sumW).sub(sumL.mul(sumX)).div(D);
+            FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXl)).div(D);
+            VectorMask<Float> positive = thisMin.compare(VectorOperators.GT, 0f);
+            thisScale = thisScale.blend(sumXl.div(sumL2), positive);
+            thisMin = thisMin.blend(0f, positive);
+            FloatVector cur = FloatVector.zero(F);
+            for (int i = 0; i < n; i++) {
+                FloatVector diff = thisScale.mul(levels(iscale, xm[i], zero, top)).add(thisMin).sub(x[xo + i]);
+                diff = useMad ? diff.abs() : diff.mul(diff);
+                cur = cur.add(diff.mul(w[i]));
+            }
+            D.intoArray(s.d, 0);
+            thisScale.intoArray(s.scale, 0);
+            thisMin.intoArray(s.min, 0);
+            cur.intoArray(s.err, 0);
+        }
+
+        /** clamp(nearest_int(iscale * xm), 0, nmax) per lane, as floats. */
+        private static FloatVector levels(FloatVector iscale, float xm, IntVector zero, IntVector top) {
+            IntVector bits = iscale.mul(xm).add(12582912.f).reinterpretAsInts();
+            IntVector l = bits.and(0x007fffff).sub(0x00400000).max(zero).min(top);
+            return (FloatVector) l.convertShape(VectorOperators.I2F, F, 0);
+        }
+    };
 
     static float absMax(float[] x, int xo, int n) {
         FloatVector m = FloatVector.zero(F);
@@ -156,7 +232,7 @@ final class VectorQuants {
 
     /** Q4_K: quantization by the scalar port; decoding and dot products in vectors. */
     static final class Q4_K extends BlockQuantizer {
-        private final KQuants.Q4_K scalar = new KQuants.Q4_K();
+        private final KQuants.Q4_K scalar = new KQuants.Q4_K(QKX2);
 
         Q4_K() { super(TensorType.Q4_K); }
 
@@ -207,14 +283,30 @@ final class VectorQuants {
         }
     }
 
+    /** Q5_K: the scalar port with the scale search's trials side by side ({@link #QKX2}). */
+    static final class Q5_K extends BlockQuantizer {
+        private final KQuants.Q5_K scalar = new KQuants.Q5_K(QKX2);
+
+        Q5_K() { super(TensorType.Q5_K); }
+
+        @Override
+        void quantizeBlock(float[] x, int xo, byte[] y, int yo) { scalar.quantizeBlock(x, xo, y, yo); }
+
+        @Override
+        void dequantizeBlock(byte[] b, int bo, float[] y, int yo) { scalar.dequantizeBlock(b, bo, y, yo); }
+    }
+
     /** Q6_K: quantization by the scalar port; decoding and dot products in vectors. */
     static final class Q6_K extends BlockQuantizer {
-        private final KQuants.Q6_K scalar = new KQuants.Q6_K();
+        private final KQuants.Q6_K scalar = new KQuants.Q6_K(VectorQuants::trialSums);
 
         Q6_K() { super(TensorType.Q6_K); }
 
         @Override
         void quantizeBlock(float[] x, int xo, byte[] y, int yo) { scalar.quantizeBlock(x, xo, y, yo); }
+
+        @Override
+        public void quantize(float[] x, int xOff, int n, byte[] out, int outOff) { scalar.quantize(x, xOff, n, out, outOff); }
 
         /** The 4 decoded values groups (l, l+32, l+64, l+96) of lanes l..l+LANES of a 128-chunk. */
         private static void decode(byte[] b, int ql, int qh, int l, IntVector[] q) {

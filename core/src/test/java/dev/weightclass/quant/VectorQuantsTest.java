@@ -44,7 +44,7 @@ class VectorQuantsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void sameBytesSameFloats(TensorType type) {
         RowQuantizer scalar = Quantizers.scalar(type).orElseThrow();
         RowQuantizer vector = Quantizers.vector(type).orElseThrow();

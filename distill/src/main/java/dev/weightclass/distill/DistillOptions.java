@@ -105,7 +105,7 @@ public final class DistillOptions {
     @Option(names = "--log-every", paramLabel = "STEPS", defaultValue = "25", description = "Steps between progress lines when stderr is not a terminal (default ${DEFAULT-VALUE}).")
     public int logEvery;
 
-    @Option(names = "--threads", paramLabel = "N", description = "PyTorch threads (default: the cores, at most 4).")
+    @Option(names = "--threads", paramLabel = "N", description = "PyTorch threads (default: half the cores, at most 4; more rarely helps a small model).")
     public Integer threads;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress output.")

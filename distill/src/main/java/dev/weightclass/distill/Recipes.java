@@ -9,7 +9,7 @@ import java.util.List;
 public final class Recipes {
     private Recipes() {}
 
-    public static final List<Recipe> ALL = List.of();
+    public static final List<Recipe> ALL = List.of(new dev.weightclass.distill.decoder.DecoderRecipe());
 
     public static Recipe forTeacher(ModelFile teacher) {
         for (Recipe r : ALL) if (r.accepts(teacher)) return r;

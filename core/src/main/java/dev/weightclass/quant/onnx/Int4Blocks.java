@@ -22,24 +22,27 @@ final class Int4Blocks {
 
     static int blocks(int k) { return (k + BLOCK - 1) / BLOCK; }
 
-    /** Writes B channel by channel; returns the scales [N * blocks]. */
-    static float[] write(WeightView w, CodedOutputStream out) throws IOException {
+    /** Writes B channel by channel, a band of channels per chunk of work; returns the scales [N * blocks]. */
+    static float[] write(WeightView w, CodedOutputStream out, Chunks chunks) throws IOException {
         int k = w.k(), blocks = blocks(k);
         float[] scales = new float[Math.multiplyExact(w.n(), blocks)];
-        float[] band = new float[Math.multiplyExact(k, Math.min(BAND, w.n()))];
-        float[] column = new float[blocks * BLOCK];
-        byte[] packed = new byte[blocks * BLOB];
-        for (int n0 = 0; n0 < w.n(); n0 += BAND) {
-            int width = Math.min(BAND, w.n() - n0);
+        chunks.inOrder(Int8Channels.chunkCount(w.n(), BAND), c -> {
+            int n0 = c * BAND, width = Math.min(BAND, w.n() - n0);
+            float[] band = new float[Math.multiplyExact(k, width)];
+            float[] column = new float[blocks * BLOCK];
+            byte[] packed = new byte[Math.multiplyExact(width, blocks * BLOB)];
             w.outputBand(n0, width, band);
             for (int j = 0; j < width; j++) {
                 for (int i = 0; i < k; i++) column[i] = band[i * width + j];
-                for (int b = 0; b < blocks; b++) {
-                    scales[(n0 + j) * blocks + b] = quantizeBlock(column, b * BLOCK, packed, b * BLOB);
+                for (int b = 0; b < blocks; b++) { // chunks own disjoint channels of scales
+                    scales[(n0 + j) * blocks + b] = quantizeBlock(column, b * BLOCK, packed, (j * blocks + b) * BLOB);
                 }
-                out.writeRawBytes(packed);
             }
-        }
+            return packed;
+        }, packed -> {
+            out.writeRawBytes(packed);
+            chunks.done(4L * k * (packed.length / ((long) blocks * BLOB)));
+        });
         return scales;
     }
 

@@ -15,23 +15,38 @@ final class Int8Channels {
 
     static final int QMAX = 127, QMAX_REDUCED = 64;
 
-    /** One pass over the weight: the scale of every output channel. */
-    static float[] scales(WeightView w, int qmax) {
+    /** About 1 MB of float input per chunk of work. */
+    static int perChunk(int width) { return Math.max(1, (1 << 18) / Math.max(1, width)); }
+
+    static int chunkCount(int total, int per) { return (total + per - 1) / per; }
+
+    /** One pass over the weight: the scale of every output channel (maxima combine in any order: same result). */
+    static float[] scales(WeightView w, int qmax, Chunks chunks) throws IOException {
         float[] absmax = new float[w.n()];
         if (w.outputMajor()) {
-            float[] row = new float[w.k()];
-            for (int j = 0; j < w.n(); j++) {
-                w.outputRow(j, row);
-                float m = 0;
-                for (float v : row) m = Math.max(m, Math.abs(v));
-                absmax[j] = m;
-            }
+            int per = perChunk(w.k());
+            chunks.inOrder(chunkCount(w.n(), per), c -> {
+                float[] row = new float[w.k()];
+                for (int j = c * per; j < Math.min(w.n(), (c + 1) * per); j++) {
+                    w.outputRow(j, row);
+                    float m = 0;
+                    for (float v : row) m = Math.max(m, Math.abs(v));
+                    absmax[j] = m; // chunks own disjoint channels
+                }
+                return null;
+            }, none -> {});
         } else {
-            float[] row = new float[w.n()];
-            for (int i = 0; i < w.k(); i++) {
-                w.inputRow(i, row);
-                for (int j = 0; j < row.length; j++) absmax[j] = Math.max(absmax[j], Math.abs(row[j]));
-            }
+            int per = perChunk(w.n());
+            chunks.inOrder(chunkCount(w.k(), per), c -> {
+                float[] row = new float[w.n()], part = new float[w.n()];
+                for (int i = c * per; i < Math.min(w.k(), (c + 1) * per); i++) {
+                    w.inputRow(i, row);
+                    for (int j = 0; j < row.length; j++) part[j] = Math.max(part[j], Math.abs(row[j]));
+                }
+                return part;
+            }, part -> {
+                for (int j = 0; j < part.length; j++) absmax[j] = Math.max(absmax[j], part[j]);
+            });
         }
         float[] scales = new float[w.n()];
         for (int j = 0; j < scales.length; j++) scales[j] = absmax[j] == 0 ? 1f : absmax[j] / qmax;
@@ -39,14 +54,21 @@ final class Int8Channels {
     }
 
     /** The quantized weight as MatMulInteger takes it: int8 [K, N], row by row. */
-    static void write(WeightView w, float[] scales, int qmax, CodedOutputStream out) throws IOException {
-        float[] row = new float[w.n()];
-        byte[] q = new byte[w.n()];
-        for (int i = 0; i < w.k(); i++) {
-            w.inputRow(i, row);
-            for (int j = 0; j < row.length; j++) q[j] = quantize(row[j], scales[j], qmax);
+    static void write(WeightView w, float[] scales, int qmax, CodedOutputStream out, Chunks chunks) throws IOException {
+        int per = perChunk(w.n());
+        chunks.inOrder(chunkCount(w.k(), per), c -> {
+            int first = c * per, rows = Math.min(per, w.k() - first);
+            float[] row = new float[w.n()];
+            byte[] q = new byte[rows * w.n()];
+            for (int r = 0; r < rows; r++) {
+                w.inputRow(first + r, row);
+                for (int j = 0, at = r * w.n(); j < row.length; j++) q[at + j] = quantize(row[j], scales[j], qmax);
+            }
+            return q;
+        }, q -> {
             out.writeRawBytes(q);
-        }
+            chunks.done(4L * q.length);
+        });
     }
 
     static byte quantize(float x, float scale, int qmax) {

@@ -13,7 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
+import java.util.function.LongConsumer;
 
 /**
  * Quantizes the weights of an ONNX model into a new ONNX file that ONNX Runtime runs unchanged:
@@ -48,7 +48,7 @@ public final class OnnxQuantizer {
      * (streamed when written), what was quantized and what was left as it was, and why.
      */
     public record Plan(OnnxQuantType type, List<Decision> decisions, List<String> kept, Onnx.ModelProto header,
-                       Onnx.GraphProto graph, List<OnnxWriter.Initializer> initializers) {
+                       Onnx.GraphProto graph, List<OnnxWriter.Initializer> initializers, long inputBytes) {
         /** The exact size of the output file. */
         public long fileBytes() { return OnnxWriter.fileBytes(header, graph, initializers); }
 
@@ -56,15 +56,32 @@ public final class OnnxQuantizer {
         public long initializerBytes() { return initializers.stream().mapToLong(OnnxWriter.Initializer::dataBytes).sum(); }
     }
 
-    /** Plans and writes {@code out} (atomically); returns the plan it wrote. */
+    /** Plans and writes {@code out} (atomically) on one thread; returns the plan it wrote. */
     public static Plan quantize(OnnxFile in, Path out, Options options) throws IOException {
-        Plan plan = plan(in, options);
-        OnnxWriter.write(out, plan.header(), plan.graph(), plan.initializers());
-        return plan;
+        return quantize(in, out, options, 1, null);
+    }
+
+    /**
+     * Plans and writes {@code out} (atomically); returns the plan it wrote. The bytes written do
+     * not depend on {@code threads}: chunks of a weight are quantized in parallel and written in order.
+     *
+     * @param progress receives input bytes done (summing to {@link Plan#inputBytes}), or null
+     */
+    public static Plan quantize(OnnxFile in, Path out, Options options, int threads, LongConsumer progress)
+            throws IOException {
+        try (Chunks chunks = new Chunks(threads, progress)) {
+            Plan plan = plan(in, options, chunks);
+            OnnxWriter.write(out, plan.header(), plan.graph(), plan.initializers());
+            return plan;
+        }
     }
 
     /** Decides everything and sizes the output without reading any weight. */
     public static Plan plan(OnnxFile in, Options options) {
+        return plan(in, options, Chunks.SERIAL);
+    }
+
+    private static Plan plan(OnnxFile in, Options options, Chunks chunks) {
         OnnxQuantType type = options.type();
         Onnx.ModelProto header = in.modelHeader();
         Onnx.GraphProto graph = in.graphStructure();
@@ -83,15 +100,20 @@ public final class OnnxQuantizer {
         List<OnnxWriter.Initializer> inits = new ArrayList<>();
         List<Decision> decisions = new ArrayList<>();
         int qmax = options.reduceRange() ? Int8Channels.QMAX_REDUCED : Int8Channels.QMAX;
+        long inputBytes = 0;
         for (String name : in.initializerNames()) {
             WeightUses.Selected s = uses.selected().get(name);
             if (s == null) {
-                inits.add(OnnxWriter.copyOf(in, name));
+                OnnxWriter.Initializer copy = OnnxWriter.copyOf(in, name);
+                inits.add(counted(copy, chunks));
+                inputBytes += copy.dataBytes();
                 continue;
             }
+            inputBytes += 4L * s.k() * s.n();
             List<OnnxWriter.Initializer> q = switch (s.kind()) {
-                case EMBEDDING -> embedding(in, s, names.get(name));
-                case MATMUL, GEMM -> type == OnnxQuantType.INT4 ? int4(in, s, names.get(name)) : int8(in, s, names.get(name), qmax);
+                case EMBEDDING -> embedding(in, s, names.get(name), chunks);
+                case MATMUL, GEMM -> type == OnnxQuantType.INT4 ? int4(in, s, names.get(name), chunks)
+                        : int8(in, s, names.get(name), qmax, chunks);
             };
             inits.addAll(q);
             decisions.add(new Decision(name, s.kind().name().toLowerCase(java.util.Locale.ROOT), s.k(), s.n(),
@@ -101,7 +123,7 @@ public final class OnnxQuantizer {
         Onnx.GraphProto.Builder g = graph.toBuilder().clearNode().addAllNode(nodes).clearValueInfo();
         for (Onnx.ValueInfoProto v : graph.getValueInfoList()) if (!gone.contains(v.getName())) g.addValueInfo(v);
         List<String> kept = uses.skipped().stream().map(s -> s.name() + ": " + s.reason()).toList();
-        return new Plan(type, decisions, kept, withOpsets(header, type), g.build(), inits);
+        return new Plan(type, decisions, kept, withOpsets(header, type), g.build(), inits, inputBytes);
     }
 
     private static void check(OnnxFile in, Onnx.ModelProto header, Onnx.GraphProto graph, OnnxQuantType type) {
@@ -142,11 +164,25 @@ public final class OnnxQuantizer {
 
     // ---- initializers of one quantized weight; data is computed when the writer reaches them ----
 
-    private static List<OnnxWriter.Initializer> int8(OnnxFile in, WeightUses.Selected s, GraphRewrite.Names n, int qmax) {
-        Once<float[]> scales = new Once<>(() -> Int8Channels.scales(view(in, s), qmax));
+    /** A copied initializer that reports its bytes as done once written. */
+    private static OnnxWriter.Initializer counted(OnnxWriter.Initializer copy, Chunks chunks) {
+        return new OnnxWriter.Initializer() {
+            @Override public String name() { return copy.name(); }
+            @Override public long protoBytes() { return copy.protoBytes(); }
+            @Override public long dataBytes() { return copy.dataBytes(); }
+            @Override public void writeTo(CodedOutputStream out) throws IOException {
+                copy.writeTo(out);
+                chunks.done(copy.dataBytes());
+            }
+        };
+    }
+
+    private static List<OnnxWriter.Initializer> int8(OnnxFile in, WeightUses.Selected s, GraphRewrite.Names n, int qmax,
+                                                     Chunks chunks) {
+        Once<float[]> scales = new Once<>(() -> Int8Channels.scales(view(in, s), qmax, chunks));
         return List.of(
                 OnnxWriter.streamed(header(n.quantized(), INT8, s.k(), s.n()), (long) s.k() * s.n(),
-                        out -> Int8Channels.write(view(in, s), scales.get(), qmax, out)),
+                        out -> Int8Channels.write(view(in, s), scales.get(), qmax, out, chunks)),
                 OnnxWriter.streamed(header(n.scale(), FLOAT, s.n()), 4L * s.n(), out -> {
                     floats(scales.get(), out);
                     scales.release();
@@ -154,12 +190,13 @@ public final class OnnxQuantizer {
                 OnnxWriter.streamed(header(n.zeroPoint(), INT8, s.n()), s.n(), out -> out.writeRawBytes(new byte[s.n()])));
     }
 
-    private static List<OnnxWriter.Initializer> int4(OnnxFile in, WeightUses.Selected s, GraphRewrite.Names n) {
+    private static List<OnnxWriter.Initializer> int4(OnnxFile in, WeightUses.Selected s, GraphRewrite.Names n,
+                                                     Chunks chunks) {
         int blocks = Int4Blocks.blocks(s.k());
         float[][] scales = new float[1][];
         return List.of(
                 OnnxWriter.streamed(header(n.quantized(), UINT8, s.n(), blocks, Int4Blocks.BLOB),
-                        (long) s.n() * blocks * Int4Blocks.BLOB, out -> scales[0] = Int4Blocks.write(view(in, s), out)),
+                        (long) s.n() * blocks * Int4Blocks.BLOB, out -> scales[0] = Int4Blocks.write(view(in, s), out, chunks)),
                 OnnxWriter.streamed(header(n.scale(), FLOAT, (long) s.n() * blocks), 4L * s.n() * blocks, out -> {
                     if (scales[0] == null) throw new IllegalStateException(n.scale() + " written before " + n.quantized());
                     floats(scales[0], out);
@@ -167,11 +204,12 @@ public final class OnnxQuantizer {
                 }));
     }
 
-    private static List<OnnxWriter.Initializer> embedding(OnnxFile in, WeightUses.Selected s, GraphRewrite.Names n) {
-        Once<Uint8Table.Params> params = new Once<>(() -> Uint8Table.params(in.data(s.name())));
+    private static List<OnnxWriter.Initializer> embedding(OnnxFile in, WeightUses.Selected s, GraphRewrite.Names n,
+                                                          Chunks chunks) {
+        Once<Uint8Table.Params> params = new Once<>(() -> Uint8Table.params(in.data(s.name()), chunks));
         return List.of(
                 OnnxWriter.streamed(header(n.quantized(), UINT8, s.k(), s.n()), (long) s.k() * s.n(),
-                        out -> Uint8Table.write(in.data(s.name()), params.get(), out)),
+                        out -> Uint8Table.write(in.data(s.name()), params.get(), out, chunks)),
                 OnnxWriter.streamed(header(n.scale(), FLOAT), 4, out -> out.writeFixed32NoTag(Float.floatToRawIntBits(params.get().scale()))),
                 OnnxWriter.streamed(header(n.zeroPoint(), UINT8), 1, out -> out.write((byte) params.get().zeroPoint())));
     }
@@ -194,12 +232,17 @@ public final class OnnxQuantizer {
 
     /** A value computed on first use and dropped once no longer needed, so at most one weight's scales live at a time. */
     private static final class Once<T> {
-        private final Supplier<T> compute;
+        /** A computation that reads the mapped input. */
+        interface Compute<T> {
+            T get() throws IOException;
+        }
+
+        private final Compute<T> compute;
         private T value;
 
-        Once(Supplier<T> compute) { this.compute = compute; }
+        Once(Compute<T> compute) { this.compute = compute; }
 
-        T get() {
+        T get() throws IOException {
             if (value == null) value = compute.get();
             return value;
         }

@@ -17,35 +17,46 @@ final class Uint8Table {
 
     private static final int CHUNK = 1 << 16;
 
-    static Params params(MemorySegment seg) {
+    static Params params(MemorySegment seg, Chunks chunks) throws IOException {
         long n = seg.byteSize() / 4;
-        float lo = 0, hi = 0;
-        float[] buf = new float[CHUNK];
-        for (long at = 0; at < n; at += CHUNK) {
-            int c = (int) Math.min(CHUNK, n - at);
-            WeightView.floats(seg, 4 * at, buf, c);
-            for (int i = 0; i < c; i++) {
+        float[] range = {0, 0}; // min and max combine in any order: same result
+        chunks.inOrder(chunkCount(n), c -> {
+            long at = (long) c * CHUNK;
+            int count = (int) Math.min(CHUNK, n - at);
+            float[] buf = WeightView.floats(seg, 4 * at, new float[count], count);
+            float lo = 0, hi = 0;
+            for (int i = 0; i < count; i++) {
                 lo = Math.min(lo, buf[i]);
                 hi = Math.max(hi, buf[i]);
             }
-        }
+            return new float[] {lo, hi};
+        }, r -> {
+            range[0] = Math.min(range[0], r[0]);
+            range[1] = Math.max(range[1], r[1]);
+        });
+        float lo = range[0], hi = range[1];
         float scale = (hi - lo) / 255f;
         if (scale == 0) return new Params(1f, 0);
         int zp = (int) Math.max(0, Math.min(255, Math.rint(-lo / scale)));
         return new Params(scale, zp);
     }
 
-    static void write(MemorySegment seg, Params p, CodedOutputStream out) throws IOException {
+    static void write(MemorySegment seg, Params p, CodedOutputStream out, Chunks chunks) throws IOException {
         long n = seg.byteSize() / 4;
-        float[] buf = new float[CHUNK];
-        byte[] q = new byte[CHUNK];
-        for (long at = 0; at < n; at += CHUNK) {
-            int c = (int) Math.min(CHUNK, n - at);
-            WeightView.floats(seg, 4 * at, buf, c);
-            for (int i = 0; i < c; i++) {
+        chunks.inOrder(chunkCount(n), c -> {
+            long at = (long) c * CHUNK;
+            int count = (int) Math.min(CHUNK, n - at);
+            float[] buf = WeightView.floats(seg, 4 * at, new float[count], count);
+            byte[] q = new byte[count];
+            for (int i = 0; i < count; i++) {
                 q[i] = (byte) Math.max(0, Math.min(255, Math.rint(buf[i] / p.scale()) + p.zeroPoint()));
             }
-            out.writeRawBytes(q, 0, c);
-        }
+            return q;
+        }, q -> {
+            out.writeRawBytes(q);
+            chunks.done(4L * q.length);
+        });
     }
+
+    private static int chunkCount(long n) { return Math.toIntExact((n + CHUNK - 1) / CHUNK); }
 }

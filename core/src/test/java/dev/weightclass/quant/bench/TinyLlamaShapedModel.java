@@ -30,7 +30,17 @@ public final class TinyLlamaShapedModel {
     }
 
     public static void write(Path target) throws IOException {
-        int layers = 22, embd = 2048, ff = 5632, heads = 32, kvHeads = 4, vocab = 32000;
+        write(target, 22, 32000, false);
+    }
+
+    /**
+     * The same shapes with {@code layers} layers and a {@code vocab}-row embedding and output.
+     *
+     * @param pooled draw 1 M weights once and fill each 1 MiB chunk from a random place in that
+     *               pool (same distribution, much faster to write) instead of drawing every weight
+     */
+    public static void write(Path target, int layers, int vocab, boolean pooled) throws IOException {
+        int embd = 2048, ff = 5632, heads = 32, kvHeads = 4;
         int kvDim = embd / heads * kvHeads;
         Map<String, GgufValue> kv = new LinkedHashMap<>();
         kv.put("general.architecture", GgufValue.string("llama"));
@@ -64,6 +74,8 @@ public final class TinyLlamaShapedModel {
         specs.add(new GgufTensorSpec("output.weight", new long[]{embd, vocab}, TensorType.F16));
 
         SplittableRandom rnd = new SplittableRandom(1);
+        short[] pool = new short[pooled ? 1 << 20 : 0];
+        for (int i = 0; i < pool.length; i++) pool[i] = Float.floatToFloat16((float) (rnd.nextGaussian() * 0.02));
         GgufWriter.write(target, kv, specs, (index, spec, sink) -> {
             ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
             long left = spec.byteSize();
@@ -72,8 +84,10 @@ public final class TinyLlamaShapedModel {
                 buf.clear();
                 int n = (int) Math.min(buf.capacity(), left);
                 buf.limit(n);
-                while (buf.hasRemaining()) {
-                    if (f32) buf.putFloat((float) (1 + rnd.nextGaussian() * 0.01));
+                int from = pooled ? rnd.nextInt(pool.length) : 0;
+                for (int i = from; buf.hasRemaining(); i++) {
+                    if (pooled && !f32) buf.putShort(pool[i % pool.length]);
+                    else if (f32) buf.putFloat((float) (1 + rnd.nextGaussian() * 0.01));
                     else buf.putShort(Float.floatToFloat16((float) (rnd.nextGaussian() * 0.02)));
                 }
                 buf.flip();

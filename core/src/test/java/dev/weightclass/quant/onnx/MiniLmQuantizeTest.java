@@ -72,6 +72,22 @@ class MiniLmQuantizeTest {
         assertThat(s4).isGreaterThan(s32 - 0.03);
     }
 
+    /** Chunks of each weight run on worker threads but are written in order: the file is the same. */
+    @Test
+    void threadsDoNotChangeTheBytes() throws Exception {
+        try (OnnxFile in = (OnnxFile) ModelFile.open(fp32)) {
+            for (var c : List.of(new Object[] {OnnxQuantType.INT8, int8}, new Object[] {OnnxQuantType.INT4, int4})) {
+                Path parallel = dir.resolve("parallel-" + c[0] + ".onnx");
+                long[] done = {0};
+                OnnxQuantizer.Plan plan = OnnxQuantizer.quantize(in, parallel, OnnxQuantizer.Options.of((OnnxQuantType) c[0]),
+                        3, b -> done[0] += b);
+                assertThat(Files.mismatch(parallel, (Path) c[1])).as("first differing byte, " + c[0]).isEqualTo(-1L);
+                assertThat(done[0]).as("progress").isEqualTo(plan.inputBytes());
+                assertThat(plan.inputBytes()).isGreaterThan(80_000_000L);
+            }
+        }
+    }
+
     @Test
     void writtenInitializerBytesAreWhatSizePredicts() throws Exception {
         try (ModelFile in = ModelFile.open(fp32)) {

@@ -41,7 +41,7 @@ class WeightKernelsTest {
         // column 1: scale 2 / 127; 2 -> 127, -1 -> rint(-63.5) = -64, 0.25 -> rint(15.875) = 16
         assertThat(a).containsExactly(50, 127, -127, -64, 30, 16);
         assertThat(b).isEqualTo(a);
-        float[] s = Int8Channels.scales(new WeightView(segment(inputMajor), 3, 2, false), Int8Channels.QMAX);
+        float[] s = Int8Channels.scales(new WeightView(segment(inputMajor), 3, 2, false), Int8Channels.QMAX, Chunks.SERIAL);
         assertThat(s[0]).isEqualTo(1.27f / 127);
         assertThat(Int8Channels.quantize(-1f, 2f / 64, Int8Channels.QMAX_REDUCED)).isEqualTo((byte) -32);
         assertThat(Int8Channels.quantize(5f, 2f / 64, Int8Channels.QMAX_REDUCED)).isEqualTo((byte) 64);
@@ -50,12 +50,12 @@ class WeightKernelsTest {
     @Test
     void uint8TableKeepsZeroExact() throws IOException {
         MemorySegment seg = segment(new float[] {-1f, 0f, 3f});
-        Uint8Table.Params p = Uint8Table.params(seg);
+        Uint8Table.Params p = Uint8Table.params(seg, Chunks.SERIAL);
         assertThat(p.scale()).isEqualTo(4f / 255);
         assertThat(p.zeroPoint()).isEqualTo(64); // rint(1 / (4 / 255)) = rint(63.75)
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-        Uint8Table.write(seg, p, out);
+        Uint8Table.write(seg, p, out, Chunks.SERIAL);
         out.flush();
         assertThat(bytes.toByteArray()).containsExactly(0, 64, (byte) 255);
     }
@@ -63,7 +63,7 @@ class WeightKernelsTest {
     private static byte[] int8(WeightView v) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-        Int8Channels.write(v, Int8Channels.scales(v, Int8Channels.QMAX), Int8Channels.QMAX, out);
+        Int8Channels.write(v, Int8Channels.scales(v, Int8Channels.QMAX, Chunks.SERIAL), Int8Channels.QMAX, out, Chunks.SERIAL);
         out.flush();
         return bytes.toByteArray();
     }

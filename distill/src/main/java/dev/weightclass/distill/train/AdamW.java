@@ -14,6 +14,7 @@ import java.util.List;
  *   v = b2 v + (1 - b2) g^2
  *   p = p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
  * </pre>
+ * All arithmetic in float32 (scalars are passed as floats so nothing is promoted to float64).
  * Written on NDArrays because DJL's Adam adds weight decay to the gradient (L2), which Adam then
  * rescales per coordinate: that is not AdamW. Moments live in the manager given at construction.
  */
@@ -47,13 +48,13 @@ public final class AdamW {
             Param p = params.get(i);
             NDArray w = p.value();
             NDArray g = w.getGradient();
-            NDArray gs = gradScale == 1 ? g : g.mul(gradScale);
+            NDArray gs = gradScale == 1 ? g : g.mul((float) gradScale);
             NDArray mi = m.get(i), vi = v.get(i);
-            mi.muli(beta1).addi(gs.mul(1 - beta1));
-            vi.muli(beta2).addi(gs.square().muli(1 - beta2));
-            if (p.decay() && weightDecay != 0) w.muli(1 - lr * weightDecay);
-            NDArray denom = vi.div(c2).sqrt().addi(eps);
-            w.subi(mi.mul(lr / c1).divi(denom));
+            mi.muli((float) beta1).addi(gs.mul((float) (1 - beta1)));
+            vi.muli((float) beta2).addi(gs.square().muli((float) (1 - beta2)));
+            if (p.decay() && weightDecay != 0) w.muli((float) (1 - lr * weightDecay));
+            NDArray denom = vi.div((float) c2).sqrt().addi((float) eps);
+            w.subi(mi.mul((float) (lr / c1)).divi(denom));
             g.subi(g); // zero for the next step (autograd accumulates)
         }
     }

@@ -5,6 +5,7 @@ import dev.weightclass.report.Charts;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
@@ -17,8 +18,8 @@ import java.util.TreeSet;
 
 /**
  * Loss curves of one or more runs on one chart: a moving average of each run's training series
- * and each evaluation metric at the steps it was measured, plus constant reference lines (the
- * teacher's held-out NLL). PNG, or SVG when the file name ends in {@code .svg}.
+ * (dotted) and each evaluation metric at the steps it was measured (NLL solid, others dashed),
+ * plus constant reference lines (the teacher's held-out NLL, black dashed). PNG, or SVG when the file name ends in {@code .svg}.
  */
 public final class LossChart {
     private LossChart() {}
@@ -29,13 +30,19 @@ public final class LossChart {
      */
     public record Run(String label, History history, List<String> train) {}
 
+    /** One colour per run: every series of a run (train, held-out NLL, KL) shares it, told apart by line style. */
+    private static final java.awt.Color[] COLORS = {new java.awt.Color(0, 90, 200), new java.awt.Color(215, 75, 20),
+            new java.awt.Color(40, 150, 60), new java.awt.Color(130, 60, 170)};
+
     public static XYChart chart(String title, List<Run> runs, Map<String, Double> references) {
         XYChart c = new XYChartBuilder().width(900).height(520).title(title).xAxisTitle("step")
                 .yAxisTitle("nats per token (loss)").build();
         c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
         c.getStyler().setMarkerSize(5);
         long lastStep = 1;
+        int runIndex = 0;
         for (Run r : runs) {
+            java.awt.Color color = COLORS[runIndex++ % COLORS.length];
             String prefix = r.label().isEmpty() ? "" : r.label() + ": ";
             List<History.Step> steps = r.history().steps();
             if (!steps.isEmpty()) lastStep = Math.max(lastStep, steps.get(steps.size() - 1).step());
@@ -60,6 +67,8 @@ public final class LossChart {
                 if (!xs.isEmpty()) {
                     XYSeries s = c.addSeries(prefix + "train " + name, xs, ys);
                     s.setMarker(SeriesMarkers.NONE);
+                    s.setLineColor(color);
+                    s.setLineStyle(SeriesLines.DOT_DOT);
                 }
             }
             TreeSet<String> metrics = new TreeSet<>();
@@ -73,12 +82,21 @@ public final class LossChart {
                         ys.add(v);
                     }
                 }
-                if (!xs.isEmpty()) c.addSeries(prefix + m, xs, ys).setMarker(SeriesMarkers.CIRCLE);
+                if (!xs.isEmpty()) {
+                    boolean nll = m.contains("nll");
+                    XYSeries s = c.addSeries(prefix + m, xs, ys);
+                    s.setMarker(nll ? SeriesMarkers.CIRCLE : SeriesMarkers.DIAMOND);
+                    s.setLineColor(color);
+                    s.setMarkerColor(color);
+                    s.setLineStyle(nll ? SeriesLines.SOLID : SeriesLines.DASH_DASH);
+                }
             }
         }
         for (Map.Entry<String, Double> ref : references.entrySet()) {
-            c.addSeries(ref.getKey(), new double[] {0, lastStep}, new double[] {ref.getValue(), ref.getValue()})
-                    .setMarker(SeriesMarkers.NONE);
+            XYSeries s = c.addSeries(ref.getKey(), new double[] {0, lastStep}, new double[] {ref.getValue(), ref.getValue()});
+            s.setMarker(SeriesMarkers.NONE);
+            s.setLineColor(java.awt.Color.BLACK);
+            s.setLineStyle(SeriesLines.DASH_DASH);
         }
         return c;
     }

@@ -32,8 +32,12 @@ public final class Torch {
         return engine(threads).newBaseManager();
     }
 
-    /** Threads to use when the user does not say: the machine's cores, at most 4 (small models gain nothing more). */
+    /**
+     * Threads to use when the user does not say: half the cores, at most 4. Small models gain
+     * little from intra-op threads, and on a busy 2-core machine a second OpenMP thread waiting
+     * for a descheduled partner made steps 16x slower (measured; docs/DISTILLATION.md).
+     */
     public static int defaultThreads() {
-        return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2));
     }
 }

@@ -1,0 +1,235 @@
+package dev.weightclass.distill.decoder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weightclass.WeightclassException;
+import dev.weightclass.distill.DistillOptions;
+import dev.weightclass.distill.Job;
+import dev.weightclass.distill.LayerSelection;
+import dev.weightclass.distill.Recipe;
+import dev.weightclass.distill.StudentSize;
+import dev.weightclass.distill.train.Batches;
+import dev.weightclass.distill.train.Evaluator;
+import dev.weightclass.format.ModelFile;
+import dev.weightclass.format.gguf.GgufFile;
+import dev.weightclass.runtime.Kernels;
+import dev.weightclass.runtime.LlamaConfig;
+import dev.weightclass.runtime.LlamaModel;
+import dev.weightclass.runtime.LlamaWeights;
+import dev.weightclass.runtime.tokenizer.Tokenizer;
+import dev.weightclass.runtime.tokenizer.Tokenizers;
+import dev.weightclass.tensor.TensorInfo;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Distills llama-family GGUF decoders: fewer blocks, optionally a narrower FFN, same tokenizer. */
+public final class DecoderRecipe implements Recipe {
+
+    @Override
+    public String kind() { return "decoder"; }
+
+    @Override
+    public boolean accepts(ModelFile teacher) {
+        String arch = teacher.hyperparameters().architecture();
+        return arch != null && LlamaConfig.SUPPORTED.contains(arch.toLowerCase(Locale.ROOT));
+    }
+
+    @Override
+    public Job<?> prepare(ModelFile teacherFile, DistillOptions o, NDManager manager, PrintWriter out, PrintWriter err)
+            throws IOException {
+        if (!(teacherFile instanceof GgufFile gguf)) {
+            throw new WeightclassException(teacherFile.path() + ": distill writes the student in the teacher's format; "
+                    + "decoders are supported as GGUF (convert first: weightclass quantize " + teacherFile.path()
+                    + " -o teacher.gguf --type F32)");
+        }
+        LlamaConfig c = LlamaConfig.of(teacherFile);
+        LlamaWeights w = LlamaWeights.load(teacherFile, c);
+        TorchLlama.checkSupported(c, w, teacherFile.path().toString());
+        int[] layers = LayerSelection.choose(c.layers(), o.layers, o.initLayers);
+        int ffn = o.ffn == null ? c.ffnDim() : o.ffn;
+        if (ffn > c.ffnDim()) {
+            throw new WeightclassException("the student would be larger than the teacher: --ffn " + ffn
+                    + ", the teacher's FFN width is " + c.ffnDim());
+        }
+        int context = o.context != null ? o.context : Math.min(128, c.contextLength() > 0 ? c.contextLength() : 128);
+        if (context < 2) throw new WeightclassException("--context must be at least 2 tokens");
+
+        long teacherParams = teacherFile.tensors().stream().mapToLong(TensorInfo::parameters).sum();
+        out.printf(Locale.ROOT, "teacher %s: %d blocks, FFN %d, %,d parameters%n", teacherFile.path().getFileName(),
+                c.layers(), c.ffnDim(), teacherParams);
+        out.printf(Locale.ROOT, "student: %d blocks from teacher blocks %s, FFN %d%s%n", layers.length,
+                LayerSelection.join(layers), ffn, ffn < c.ffnDim() ? " (the strongest units of each block)" : "");
+        out.print(StudentSize.describe(StudentSize.of(config(c, layers.length, ffn, w.tied()), "student"), teacherParams));
+        out.flush();
+
+        Tokenizer tok = Tokenizers.forModel(teacherFile);
+        if (tok.vocabSize() != c.vocabSize()) {
+            throw new WeightclassException(teacherFile.path() + ": mismatched tokenizers: the vocabulary has "
+                    + tok.vocabSize() + " tokens, the embedding " + c.vocabSize() + " rows");
+        }
+        List<List<int[]>> split = TextData.split(TextData.documents(o.data, tok), o.holdout, o.seed);
+        List<int[]> trainDocs = new ArrayList<>(split.get(0));
+        List<int[]> heldDocs = split.get(1);
+        if (o.generate > 0) {
+            long t0 = System.nanoTime();
+            int threads = o.threads != null ? o.threads : Kernels.defaultThreads();
+            try (Kernels k = Kernels.vector(threads); LlamaModel runtime = LlamaModel.of(teacherFile, k)) {
+                List<int[]> gen = TextData.generate(runtime, o.generate, context, tok.bos() >= 0 ? tok.bos() : 1,
+                        tok.eos(), o.seed, i -> { });
+                trainDocs.addAll(gen);
+                double s = (System.nanoTime() - t0) / 1e9;
+                err.printf(Locale.ROOT, "generated %d teacher texts (%,d tokens) in %.1f s with the Java runtime%n",
+                        gen.size(), TextData.targets(gen) + gen.size(), s);
+            }
+        }
+        List<int[]> train = TextData.sequences(trainDocs, context);
+        List<int[]> held = TextData.sequences(heldDocs, context);
+        if (train.size() < o.batch) {
+            throw new WeightclassException(o.data + ": data too short for one batch: " + train.size()
+                    + " training sequence(s) of up to " + context + " tokens, --batch is " + o.batch
+                    + " (add text, --generate more, or lower --batch)");
+        }
+        out.printf(Locale.ROOT, "data: %d training sequences (%,d target tokens), %d held out (%,d)%n", train.size(),
+                TextData.targets(train), held.size(), TextData.targets(held));
+
+        TorchLlama teacher = TorchLlama.fromTeacher(c, w, LayerSelection.choose(c.layers(), null, null), null, false, manager);
+        String tokId = "tokenizer " + tok.kind() + " of " + tok.vocabSize() + " tokens #" + Long.toHexString(vocabHash(tok));
+        String fingerprint = "teacher " + teacherFile.path().getFileName() + " (" + teacherFile.fileBytes() + " bytes), "
+                + "student blocks " + LayerSelection.join(layers) + " ffn " + ffn + ", context " + context + ", batch "
+                + o.batch + ", data #" + Long.toHexString(TextData.hash(train)) + "/#" + Long.toHexString(TextData.hash(held));
+        TeacherCache cache = null;
+        if (o.alpha > 0 && o.topK > 0) {
+            int k = Math.min(o.topK, c.vocabSize());
+            String cacheId = fingerprint + ", T " + o.temperature;
+            if (o.teacherCache != null && Files.isRegularFile(o.teacherCache)) {
+                cache = TeacherCache.load(o.teacherCache, tokId, cacheId, o.temperature, k, train);
+                if (cache == null) err.println("teacher cache " + o.teacherCache + " is for other data or settings: recomputing");
+            }
+            if (cache == null) {
+                long t0 = System.nanoTime();
+                cache = TeacherCache.compute(teacher, train, k, o.temperature, o.batch, manager);
+                err.printf(Locale.ROOT, "teacher top-%d logits for %,d positions in %.1f s (PyTorch forward)%n", k,
+                        TextData.targets(train), (System.nanoTime() - t0) / 1e9);
+                if (o.teacherCache != null) cache.save(o.teacherCache, tokId, cacheId, o.temperature);
+            }
+        }
+        HeldOut heldOut = new HeldOut(held, teacher, o.batch, manager);
+        Map<String, Double> refs = heldOut.isEmpty() ? Map.of() : Map.of("teacher heldout_nll", heldOut.teacherNll());
+        if (!heldOut.isEmpty()) out.printf(Locale.ROOT, "teacher held-out NLL %.4f nats/token%n", heldOut.teacherNll());
+
+        TeacherCache fixedCache = cache;
+        int[][] units = ffn < c.ffnDim() ? TorchLlama.strongestFfnUnits(w, layers, ffn) : null;
+        return job(c, w, layers, units, o.alpha, o, gguf, teacher, fixedCache, train, heldOut, fingerprint, refs, manager);
+    }
+
+    private Job<?> job(LlamaConfig c, LlamaWeights w, int[] layers, int[][] units, double alpha, DistillOptions o,
+                       GgufFile gguf, TorchLlama teacher, TeacherCache cache, List<int[]> train, HeldOut heldOut,
+                       String fingerprint, Map<String, Double> refs, NDManager manager) {
+        TorchLlama model = TorchLlama.fromTeacher(c, w, layers, units, true, manager);
+        DecoderStudent student = new DecoderStudent(model, cache == null ? teacher : null, alpha, o.temperature, gguf, layers);
+        long seed = o.seed;
+        int batch = o.batch;
+        TeacherCache batchCache = alpha > 0 ? cache : null;
+        Batches<DecoderBatch> batches = (step, m) -> DecoderBatch.of(train,
+                Batches.shuffled(seed, step, train.size(), batch), batchCache, m);
+        Evaluator eval = heldOut.isEmpty() ? null : () -> heldOut.measure(model);
+        String fp = fingerprint + ", alpha " + alpha + (alpha > 0 ? ", T " + o.temperature + ", top-k " + o.topK : "");
+        return new Job<>(student, batches, eval, fp, refs, List.of("ce"),
+                alpha == 0 ? null : () -> job(c, w, layers, units, 0, o, gguf, teacher, null, train, heldOut,
+                        fingerprint, refs, manager));
+    }
+
+    /** A config.json-style description of the student, for the size classes. */
+    static ObjectNode config(LlamaConfig c, int layers, int ffn, boolean tied) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("model_type", "llama");
+        n.put("hidden_size", c.dim());
+        n.put("num_hidden_layers", layers);
+        n.put("num_attention_heads", c.heads());
+        n.put("num_key_value_heads", c.kvHeads());
+        n.put("head_dim", c.headDim());
+        n.put("intermediate_size", ffn);
+        n.put("vocab_size", c.vocabSize());
+        n.put("max_position_embeddings", c.contextLength());
+        n.put("tie_word_embeddings", tied);
+        return n;
+    }
+
+    static long vocabHash(Tokenizer tok) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < tok.vocabSize(); i++) {
+            for (char ch : tok.piece(i).toCharArray()) h = (h ^ ch) * 0x100000001b3L;
+            h = (h ^ 0xFFFF) * 0x100000001b3L;
+        }
+        return h;
+    }
+
+    /** Held-out sequences with the teacher's log-probabilities on them, computed once. */
+    static final class HeldOut {
+        final List<int[]> seqs;
+        final int batch;
+        final NDManager manager;
+        final List<NDArray> teacherLogp = new ArrayList<>(); // per batch [n * P, V], in the root manager
+        double teacherNll;
+
+        HeldOut(List<int[]> seqs, TorchLlama teacher, int batch, NDManager manager) {
+            this.seqs = seqs;
+            this.batch = batch;
+            this.manager = manager;
+            double nll = 0;
+            long count = 0;
+            for (int from = 0; from < seqs.size(); from += batch) {
+                int n = Math.min(batch, seqs.size() - from);
+                try (NDManager m = manager.newSubManager()) {
+                    for (NDArray a : teacher.arrays()) a.tempAttach(m);
+                    DecoderBatch b = DecoderBatch.of(seqs, TeacherCache.range(from, n), m);
+                    NDArray logits = teacher.forward(b.inputs(), m);
+                    NDArray logp = logits.reshape(-1, logits.getShape().get(2)).logSoftmax(-1);
+                    nll += nllSum(logp, b);
+                    count += b.tokens();
+                    logp.attach(manager);
+                    teacherLogp.add(logp);
+                }
+            }
+            teacherNll = count == 0 ? Double.NaN : nll / count;
+        }
+
+        boolean isEmpty() { return seqs.isEmpty(); }
+
+        double teacherNll() { return teacherNll; }
+
+        static double nllSum(NDArray logp, DecoderBatch b) {
+            long n = logp.getShape().get(0);
+            return logp.gather(b.targets().reshape(n, 1), 1).reshape(n).mul(b.mask()).sum().neg().getFloat();
+        }
+
+        /** Student NLL and KL(teacher || student) at T = 1, per target token. */
+        Map<String, Double> measure(TorchLlama student) {
+            double nll = 0, kl = 0;
+            long count = 0;
+            for (int from = 0, i = 0; from < seqs.size(); from += batch, i++) {
+                int n = Math.min(batch, seqs.size() - from);
+                try (NDManager m = manager.newSubManager()) {
+                    for (NDArray a : student.arrays()) a.tempAttach(m);
+                    DecoderBatch b = DecoderBatch.of(seqs, TeacherCache.range(from, n), m);
+                    NDArray logits = student.forward(b.inputs(), m);
+                    NDArray logq = logits.reshape(-1, logits.getShape().get(2)).logSoftmax(-1);
+                    nll += nllSum(logq, b);
+                    NDArray logp = teacherLogp.get(i);
+                    logp.tempAttach(m);
+                    kl += logp.exp().mul(logp.sub(logq)).sum(new int[] {-1}).mul(b.mask()).sum().getFloat();
+                    count += b.tokens();
+                }
+            }
+            return Map.of("heldout_nll", nll / count, "heldout_kl", kl / count);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.weightclass.distill.decoder;
+
+import dev.weightclass.distill.train.Param;
+import dev.weightclass.format.gguf.GgufFile;
+import dev.weightclass.format.gguf.GgufTensorSpec;
+import dev.weightclass.format.gguf.GgufValue;
+import dev.weightclass.format.gguf.GgufWriter;
+import dev.weightclass.tensor.TensorType;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a student as a GGUF file of the teacher's family: the teacher's metadata and tokenizer
+ * with the block count, FFN width and per-block arrays of the student, F32 tensors under the
+ * standard names (quantize it afterwards like any model).
+ */
+final class GgufExport {
+    private GgufExport() {}
+
+    static void write(Path out, GgufFile teacher, TorchLlama student, int[] layers) throws IOException {
+        String arch = String.valueOf(teacher.metadata().get("general.architecture"));
+        String p = arch + ".";
+        int teacherLayers = teacher.hyperparameters().layers();
+        Map<String, GgufValue> kv = new LinkedHashMap<>();
+        for (Map.Entry<String, GgufValue> e : teacher.kv().entrySet()) {
+            String key = e.getKey();
+            GgufValue v = e.getValue();
+            if (key.equals(p + "block_count")) v = GgufValue.u32(student.config().layers());
+            else if (key.equals(p + "feed_forward_length") && !v.isArray()) v = GgufValue.u32(student.config().ffnDim());
+            else if (key.equals("general.file_type")) v = GgufValue.u32(0); // ALL_F32
+            else if (key.startsWith(p) && v.isArray() && v.size() == teacherLayers) {
+                List<?> l = (List<?>) v.value();
+                List<Object> keep = new ArrayList<>();
+                for (int src : layers) keep.add(l.get(src)); // per-block values follow their block
+                v = GgufValue.array(v.elementType(), keep);
+            }
+            kv.put(key, v);
+        }
+        Object name = teacher.metadata().get("general.name");
+        kv.put("general.name", GgufValue.string((name == null ? "model" : name) + " (distilled: " + layers.length
+                + " of " + teacherLayers + " blocks)"));
+        List<Param> params = student.parameters();
+        List<GgufTensorSpec> specs = new ArrayList<>();
+        for (Param q : params) {
+            long[] shape = q.value().getShape().getShape();
+            long[] ne = new long[shape.length];
+            for (int i = 0; i < shape.length; i++) ne[i] = shape[shape.length - 1 - i]; // GGUF: innermost first
+            specs.add(new GgufTensorSpec(q.name(), ne, TensorType.F32));
+        }
+        GgufWriter.write(out, kv, specs, (index, spec, sink) -> {
+            float[] f = params.get(index).value().toFloatArray();
+            ByteBuffer b = ByteBuffer.allocate(f.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(f);
+            sink.write(b);
+        });
+    }
+}
