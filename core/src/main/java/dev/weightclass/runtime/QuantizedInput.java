@@ -39,6 +39,8 @@ final class QuantizedInput {
     int n;
     /** Q8_0/Q8_1: the int8 quants, held as floats (exact); else unused. */
     float[] q = new float[0];
+    /** The same quants as 16-bit integers (Q8_0/Q8_1), for kernels that multiply in integer lanes. */
+    short[] qs = new short[0];
     /** Per 32-block: the scale as stored (rounded to F16), and for Q8_1 {@code d * sum(q)} as stored (F16). */
     float[] d = new float[0], s = new float[0];
     /** The values this row stands for: {@code d * q} per block, the rounded F16/BF16 values, or the F32 row itself. */
@@ -65,7 +67,10 @@ final class QuantizedInput {
             default -> {
                 if (n % QK != 0) throw new IllegalArgumentException("row of " + n + " is not a multiple of " + QK);
                 int blocks = n / QK;
-                if (q.length < n) q = new float[n];
+                if (q.length < n) {
+                    q = new float[n];
+                    qs = new short[n];
+                }
                 if (d.length < blocks) {
                     d = new float[blocks];
                     s = new float[blocks];
@@ -136,6 +141,9 @@ final class QuantizedInput {
         float ds = f16Round(dd);
         d[b] = ds;
         s[b] = withSum ? f16Round(dd * sum) : 0f;
-        for (int j = b * QK, e = j + QK; j < e; j++) own[j] = ds * q[j];
+        for (int j = b * QK, e = j + QK; j < e; j++) {
+            own[j] = ds * q[j];
+            qs[j] = (short) q[j];
+        }
     }
 }

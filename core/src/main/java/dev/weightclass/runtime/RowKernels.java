@@ -2,11 +2,9 @@ package dev.weightclass.runtime;
 
 import dev.weightclass.WeightclassException;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
-
 /**
- * Splits a product over output rows and runs the pieces on a pool of {@code threads} workers. Before the product, each activation row is converted once to the form the weight type
+ * Splits a product over output rows and runs the pieces on {@code threads} threads (the caller and
+ * a {@link WorkerPool}). Before the product, each activation row is converted once to the form the weight type
  * multiplies with ({@link QuantizedInput}: F16/BF16 rounding, Q8_0/Q8_1 quantization), as
  * llama.cpp's CPU backend does. Subclasses compute a range of rows; this class owns the threading
  * and the conversion buffers (one set per calling thread, so nothing is allocated per token).
@@ -17,14 +15,14 @@ abstract class RowKernels implements Kernels {
 
     private final int threads;
     private final Inputs inputs;
-    private final ForkJoinPool pool;
+    private final WorkerPool pool;
     private final ThreadLocal<QuantizedInput[]> buffers = ThreadLocal.withInitial(() -> new QuantizedInput[0]);
 
     RowKernels(int threads, Inputs inputs) {
         if (threads < 1) throw new WeightclassException("threads must be at least 1, got " + threads);
         this.threads = threads;
         this.inputs = inputs;
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads);
+        this.pool = threads == 1 ? null : new WorkerPool(threads);
     }
 
     @Override
@@ -113,33 +111,7 @@ abstract class RowKernels implements Kernels {
             body.run(0, count);
             return;
         }
-        pool.invoke(new Split(0, count, grain, body));
-    }
-
-    private static final class Split extends RecursiveAction {
-        final int r0, r1, grain;
-        final RangeBody body;
-
-        Split(int r0, int r1, int grain, RangeBody body) {
-            this.r0 = r0;
-            this.r1 = r1;
-            this.grain = grain;
-            this.body = body;
-        }
-
-        @Override
-        protected void compute() {
-            if (r1 - r0 <= grain) {
-                body.run(r0, r1);
-                return;
-            }
-            int mid = r0 + ((r1 - r0) / 2 + grain - 1) / grain * grain;
-            if (mid >= r1) {
-                body.run(r0, r1);
-                return;
-            }
-            invokeAll(new Split(r0, mid, grain, body), new Split(mid, r1, grain, body));
-        }
+        pool.run(count, grain, body);
     }
 
     /** Runs {@code body} over [0, count) on the pool, split into ranges of about {@code grain}. */
@@ -150,6 +122,6 @@ abstract class RowKernels implements Kernels {
 
     @Override
     public void close() {
-        if (pool != null) pool.shutdown();
+        if (pool != null) pool.close();
     }
 }

@@ -1,5 +1,7 @@
 package dev.weightclass.runtime;
 
+import dev.weightclass.quant.Quantizers;
+import dev.weightclass.quant.RowQuantizer;
 import dev.weightclass.tensor.TensorType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -10,12 +12,14 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
  * Vector API kernels. Matrix-vector products read each stored row once and convert it lane by lane
- * (F16/BF16 by bit manipulation, Q8_0/Q4_0/Q4_1 block by block: int8 or nibbles widened to float
- * lanes, multiplied with the activation's Q8 quants, one multiply-add by the two scales per block).
+ * (F16/BF16 by bit manipulation; Q8_0 int8 widened to float lanes, Q4_0/Q4_1 nibbles multiplied in
+ * 16-bit lanes, with the activation's Q8 quants, one multiply-add by the two scales per block; Q6_K
+ * decoded in int lanes; other types through the quantization library's vector codecs).
  * Matrix-matrix products decode a tile of rows to floats once and multiply it with a block of
  * activation vectors that stays in cache.
  */
@@ -33,9 +37,29 @@ final class VectorKernels extends RowKernels {
 
     /** Types with a vector product on F32/F16/BF16 inputs, and on Q8 block inputs; the rest decode rows first. */
     private static final java.util.Set<TensorType> FLOAT_TYPES =
-            java.util.EnumSet.of(TensorType.F32, TensorType.F16, TensorType.BF16);
+            java.util.EnumSet.of(TensorType.F32, TensorType.F16, TensorType.BF16, TensorType.Q6_K);
     private static final java.util.Set<TensorType> INT_TYPES =
             java.util.EnumSet.of(TensorType.Q8_0, TensorType.Q4_0, TensorType.Q4_1);
+
+    /** The quantization library's Vector API codecs: products on F32 inputs and row decoding for the types without a kernel here. */
+    private static final java.util.Map<TensorType, RowQuantizer> VECTOR_CODECS = vectorCodecs();
+
+    private static java.util.Map<TensorType, RowQuantizer> vectorCodecs() {
+        java.util.Map<TensorType, RowQuantizer> m = new java.util.EnumMap<>(TensorType.class);
+        for (TensorType t : TensorType.values()) {
+            if (t != TensorType.F32 && t != TensorType.F16 && t != TensorType.BF16) Quantizers.vector(t).ifPresent(q -> m.put(t, q));
+        }
+        return m;
+    }
+
+    private final ThreadLocal<byte[]> rawRows = ThreadLocal.withInitial(() -> new byte[0]);
+
+    /** The calling thread's buffer for one stored row of {@code bytes}. */
+    private byte[] rawRow(int bytes) {
+        byte[] b = rawRows.get();
+        if (b.length != bytes) rawRows.set(b = new byte[bytes]);
+        return b;
+    }
 
     private final ThreadLocal<float[][]> tiles = ThreadLocal.withInitial(() -> new float[ROW_TILE][0]);
 
@@ -68,6 +92,17 @@ final class VectorKernels extends RowKernels {
                 for (int r = r0; r < r1; r++) out[r] = BlockDots.dot(t, s, w.rowOffset(r), x, cols);
                 return;
             }
+            RowQuantizer codec = VECTOR_CODECS.get(t);
+            if (codec != null) {
+                // K-quants: the quantization library's fused vector dot over a copy of the row (a few
+                // KiB, in cache), instead of a scalar decode per row.
+                byte[] raw = rawRow((int) w.rowBytes());
+                for (int r = r0; r < r1; r++) {
+                    MemorySegment.copy(s, ValueLayout.JAVA_BYTE, w.rowOffset(r), raw, 0, raw.length);
+                    out[r] = codec.dot(raw, 0, x.values, 0, cols);
+                }
+                return;
+            }
             // Other types, or block types with F32 inputs: decode each row, then a vector dot.
             float[] row = tile(cols)[0];
             for (int r = r0; r < r1; r++) {
@@ -83,7 +118,7 @@ final class VectorKernels extends RowKernels {
             for (; r + 2 <= r1; r += 2) {
                 long b0 = w.rowOffset(r), b1 = w.rowOffset(r + 1);
                 if (t == TensorType.Q8_0) dotQ8_0x2(s, b0, b1, x.q, x.d, cols, out, r);
-                else dotQ4_0x2(s, b0, b1, x.q, x.d, cols, out, r);
+                else dotQ4_0x2(s, b0, b1, x.qs, x.d, cols, out, r);
             }
         }
         for (; r < r1; r++) {
@@ -92,9 +127,10 @@ final class VectorKernels extends RowKernels {
                 case F32 -> dotF32(s, base, xv, cols);
                 case F16 -> dotF16(s, base, xv, cols, false);
                 case BF16 -> dotF16(s, base, xv, cols, true);
+                case Q6_K -> dotQ6_K(s, base, xv, cols);
                 case Q8_0 -> dotQ8_0(s, base, x.q, x.d, cols);
-                case Q4_0 -> dotQ4_0(s, base, x.q, x.d, cols);
-                case Q4_1 -> dotQ4_1(s, base, x.q, x.d, x.s, cols);
+                case Q4_0 -> dotQ4_0(s, base, x.qs, x.d, cols);
+                case Q4_1 -> dotQ4_1(s, base, x.qs, x.d, x.s, cols);
                 default -> throw new IllegalStateException(t.toString());
             };
         }
@@ -181,47 +217,108 @@ final class VectorKernels extends RowKernels {
         out[r + 1] = acc1.reduceLanes(VectorOperators.ADD);
     }
 
-    /** Q4_0/Q4_1 block quants at {@code qs} (16 bytes, low nibbles first) times {@code xq[o..o+32)}; {@code bias} 8 or 0. */
-    private static FloatVector blockQ4(MemorySegment s, long qs, float[] xq, int o, byte bias) {
-        FloatVector blk = FloatVector.zero(FS);
+    /*
+     * Q4_0/Q4_1 in 16-bit integer lanes: a nibble (minus 8 for Q4_0) times the activation quant
+     * (|q| <= 127) is at most 1905 in magnitude, and a lane sums at most 4 of them, so the block's
+     * partial sums are exact shorts; widened to ints, then floats, and scaled once per block.
+     */
+
+    /**
+     * Q4_0 quants at {@code qs} (16 bytes: low nibbles are elements 0..15, high 16..31) minus 8, times
+     * {@code xs[o..o+32)}. XOR 0x88 turns each nibble n into the 4-bit two's complement of n - 8, so
+     * arithmetic shifts of the sign-extended byte give n - 8 directly.
+     */
+    private static FloatVector blockQ4_0(MemorySegment s, long qs, short[] xs, int o) {
+        ShortVector sum = ShortVector.zero(SS);
         for (int p = 0; p < 16; p += L) {
-            ByteVector q = ByteVector.fromMemorySegment(BS, s, qs + p, LE);
-            ByteVector lo = q.and((byte) 0x0F).sub(bias);
-            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub(bias);
-            blk = ((FloatVector) lo.convertShape(VectorOperators.B2F, FS, 0)).fma(FloatVector.fromArray(FS, xq, o + p), blk);
-            blk = ((FloatVector) hi.convertShape(VectorOperators.B2F, FS, 0)).fma(FloatVector.fromArray(FS, xq, o + 16 + p), blk);
+            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BS, s, qs + p, LE).lanewise(VectorOperators.XOR, (byte) 0x88)
+                    .convertShape(VectorOperators.B2S, SS, 0);
+            ShortVector lo = q.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 12);
+            ShortVector hi = q.lanewise(VectorOperators.ASHR, 4);
+            sum = lo.mul(ShortVector.fromArray(SS, xs, o + p)).add(hi.mul(ShortVector.fromArray(SS, xs, o + 16 + p))).add(sum);
         }
-        return blk;
+        return (FloatVector) ((IntVector) sum.convertShape(VectorOperators.S2I, IS, 0)).convert(VectorOperators.I2F, 0);
     }
 
-    private static float dotQ4_0(MemorySegment s, long base, float[] xq, float[] xd, int cols) {
+    /** Q4_1 quants at {@code qs} (nibbles 0..15, low first) times {@code xs[o..o+32)}. */
+    private static FloatVector blockQ4_1(MemorySegment s, long qs, short[] xs, int o) {
+        ShortVector sum = ShortVector.zero(SS);
+        for (int p = 0; p < 16; p += L) {
+            ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BS, s, qs + p, LE).convertShape(VectorOperators.B2S, SS, 0);
+            ShortVector lo = q.and((short) 0x0F);
+            ShortVector hi = q.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F);
+            sum = lo.mul(ShortVector.fromArray(SS, xs, o + p)).add(hi.mul(ShortVector.fromArray(SS, xs, o + 16 + p))).add(sum);
+        }
+        return (FloatVector) ((IntVector) sum.convertShape(VectorOperators.S2I, IS, 0)).convert(VectorOperators.I2F, 0);
+    }
+
+    private static float dotQ4_0(MemorySegment s, long base, short[] xs, float[] xd, int cols) {
         FloatVector acc = FloatVector.zero(FS);
         for (int b = 0, blocks = cols / 32; b < blocks; b++) {
             long bo = base + 18L * b;
-            acc = blockQ4(s, bo + 2, xq, 32 * b, (byte) 8).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo) * xd[b]), acc);
+            acc = blockQ4_0(s, bo + 2, xs, 32 * b).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo) * xd[b]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    private static void dotQ4_0x2(MemorySegment s, long base0, long base1, float[] xq, float[] xd, int cols,
+    private static void dotQ4_0x2(MemorySegment s, long base0, long base1, short[] xs, float[] xd, int cols,
                                   float[] out, int r) {
         FloatVector acc0 = FloatVector.zero(FS), acc1 = acc0;
         for (int b = 0, blocks = cols / 32; b < blocks; b++) {
             long bo0 = base0 + 18L * b, bo1 = base1 + 18L * b;
             float dx = xd[b];
-            acc0 = blockQ4(s, bo0 + 2, xq, 32 * b, (byte) 8).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo0) * dx), acc0);
-            acc1 = blockQ4(s, bo1 + 2, xq, 32 * b, (byte) 8).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo1) * dx), acc1);
+            acc0 = blockQ4_0(s, bo0 + 2, xs, 32 * b).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo0) * dx), acc0);
+            acc1 = blockQ4_0(s, bo1 + 2, xs, 32 * b).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo1) * dx), acc1);
         }
         out[r] = acc0.reduceLanes(VectorOperators.ADD);
         out[r + 1] = acc1.reduceLanes(VectorOperators.ADD);
     }
 
-    private static float dotQ4_1(MemorySegment s, long base, float[] xq, float[] xd, float[] xs, int cols) {
+    /** L stored bytes at {@code off} widened (sign-extended) to ints. */
+    private static IntVector bytesAsInts(MemorySegment s, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(BS, s, off, LE).convertShape(VectorOperators.B2I, IS, 0);
+    }
+
+    /**
+     * Q6_K (256-blocks of 210 bytes: 4-bit lows ql[128], 2-bit highs qh[64], int8 scales[16], F16 d)
+     * times F32 activations. Each weight is {@code (d * scale) * (q - 32)}, the float the reference
+     * decoder gives; the products are summed in lanes.
+     */
+    private static float dotQ6_K(MemorySegment s, long base, float[] x, int cols) {
+        FloatVector acc0 = FloatVector.zero(FS), acc1 = acc0;
+        for (int i = 0, blocks = cols / 256; i < blocks; i++) {
+            long bo = base + 210L * i;
+            float d = RowDecoder.f16(s, bo + 208);
+            for (int half = 0; half < 2; half++) {
+                long ql = bo + 64 * half, qh = bo + 128 + 32 * half, sc = bo + 192 + 8 * half;
+                int xo = 256 * i + 128 * half;
+                for (int l = 0; l < 32; l += L) {
+                    IntVector lo = bytesAsInts(s, ql + l), lo2 = bytesAsInts(s, ql + 32 + l), h = bytesAsInts(s, qh + l);
+                    long is = sc + l / 16;
+                    FloatVector w1 = (FloatVector) lo.and(0xF).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30)).sub(32)
+                            .convert(VectorOperators.I2F, 0);
+                    FloatVector w2 = (FloatVector) lo2.and(0xF).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30)).sub(32)
+                            .convert(VectorOperators.I2F, 0);
+                    FloatVector w3 = (FloatVector) lo.lanewise(VectorOperators.ASHR, 4).and(0xF).or(h.and(0x30)).sub(32)
+                            .convert(VectorOperators.I2F, 0);
+                    FloatVector w4 = (FloatVector) lo2.lanewise(VectorOperators.ASHR, 4).and(0xF)
+                            .or(h.lanewise(VectorOperators.ASHR, 2).and(0x30)).sub(32).convert(VectorOperators.I2F, 0);
+                    acc0 = w1.mul(d * s.get(ValueLayout.JAVA_BYTE, is)).fma(FloatVector.fromArray(FS, x, xo + l), acc0);
+                    acc1 = w2.mul(d * s.get(ValueLayout.JAVA_BYTE, is + 2)).fma(FloatVector.fromArray(FS, x, xo + 32 + l), acc1);
+                    acc0 = w3.mul(d * s.get(ValueLayout.JAVA_BYTE, is + 4)).fma(FloatVector.fromArray(FS, x, xo + 64 + l), acc0);
+                    acc1 = w4.mul(d * s.get(ValueLayout.JAVA_BYTE, is + 6)).fma(FloatVector.fromArray(FS, x, xo + 96 + l), acc1);
+                }
+            }
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float dotQ4_1(MemorySegment s, long base, short[] xq, float[] xd, float[] xs, int cols) {
         FloatVector acc = FloatVector.zero(FS);
         float mins = 0;
         for (int b = 0, blocks = cols / 32; b < blocks; b++) {
             long bo = base + 20L * b;
-            acc = blockQ4(s, bo + 4, xq, 32 * b, (byte) 0).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo) * xd[b]), acc);
+            acc = blockQ4_1(s, bo + 4, xq, 32 * b).fma(FloatVector.broadcast(FS, RowDecoder.f16(s, bo) * xd[b]), acc);
             mins += RowDecoder.f16(s, bo + 2) * xs[b];
         }
         return acc.reduceLanes(VectorOperators.ADD) + mins;
@@ -261,7 +358,16 @@ final class VectorKernels extends RowKernels {
                     }
                 }
             }
-            default -> RowDecoder.decode(w, row, out, off);
+            default -> {
+                RowQuantizer codec = VECTOR_CODECS.get(w.type());
+                if (codec == null) {
+                    RowDecoder.decode(w, row, out, off);
+                    return;
+                }
+                byte[] raw = rawRow((int) w.rowBytes());
+                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, base, raw, 0, raw.length);
+                codec.dequantize(raw, 0, out, off, cols);
+            }
         }
     }
 

@@ -96,7 +96,7 @@ class KernelsTest {
 
     @ParameterizedTest
     @CsvSource({"F32,37,172", "F32,64,64", "F16,37,172", "F16,130,256", "BF16,33,172", "Q8_0,37,64", "Q8_0,9,256",
-            "Q4_0,37,64", "Q4_0,13,160"})
+            "Q4_0,37,64", "Q4_0,13,160", "Q6_K,9,512", "Q4_K,9,256"})
     void rowsDecodeToTheEncodedValues(TensorType type, int rows, int cols) {
         Sample s = sample(type, rows, cols, 1);
         float[] a = new float[cols + 3], b = new float[cols + 3];
@@ -126,7 +126,8 @@ class KernelsTest {
 
     @ParameterizedTest
     @CsvSource({"F32,37,172", "F32,300,64", "F16,37,172", "F16,130,256", "BF16,33,172", "Q8_0,37,64",
-            "Q8_0,300,256", "Q4_0,37,64", "Q4_0,130,160", "Q4_1,37,64", "Q4_1,33,256", "Q5_0,37,96", "Q5_1,37,96"})
+            "Q8_0,300,256", "Q4_0,37,64", "Q4_0,130,160", "Q4_1,37,64", "Q4_1,33,256", "Q5_0,37,96", "Q5_1,37,96",
+            "Q6_K,37,512", "Q4_K,9,256"})
     void vectorAndScalarProductsAgreeWithDoublePrecision(TensorType type, int rows, int cols) {
         Sample s = sample(type, rows, cols, 2);
         Random rnd = new Random(3);
@@ -156,7 +157,7 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"Q8_0,37,64", "Q4_0,9,96", "Q4_1,9,96", "Q5_0,9,96", "F16,9,96"})
+    @CsvSource({"Q8_0,37,64", "Q4_0,9,96", "Q4_1,9,96", "Q5_0,9,96", "F16,9,96", "Q6_K,9,256"})
     void f32InputsKeepActivationsUnrounded(TensorType type, int rows, int cols) {
         Sample s = sample(type, rows, cols, 7);
         float[] x = vec(cols, new Random(8));
