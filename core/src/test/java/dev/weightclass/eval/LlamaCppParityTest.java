@@ -63,17 +63,43 @@ class LlamaCppParityTest {
             "golden:aidreams260K.Q5_1.pure.llamacpp.gguf, 8.956209, 0.006374, 94.834",
             "golden:aidreams260K.Q4_K_M.llamacpp.gguf,    9.013811, 0.005598, 95.613"})
     void perplexityAndKlMatchLlamaPerplexity(String file, double ppl, double kl, double sameTop) throws Exception {
+        Perplexity.Result r = evaluate(file);
+        assertThat(r.chunks()).isEqualTo(55);
+        assertThat(r.tokensScored()).isEqualTo(55 * 63);
+        closeTo(r.referencePerplexity(), 8.9130, "F32 perplexity");
+        closeTo(r.perplexity(), ppl, "perplexity");
+        closeTo(r.meanKl(), kl, "mean KL");
+        // same-top agreement: llama.cpp's standard error is 0.1-0.5 points here
+        assertThat(r.top1Agreement() * 100).as("same top token %").isCloseTo(sameTop, within(1.0));
+    }
+
+    /**
+     * BF16 and Q8_0 lose so little that their mean KL is set by a few tokens whose activations sit
+     * on a rounding boundary of the BF16/Q8_0 conversion; which tokens those are depends on the last
+     * bit of every float sum before the conversion. Changing only our own summation order (scalar
+     * instead of vector kernels) moves the Q8_0 mean KL by 0.8% and the BF16 one by 0.24%, while the
+     * per-token KL quantiles agree with llama-perplexity's (median, 90/95/99% within 6%),
+     * so matching within 0.5% would take llama.cpp's exact AVX2 operation order on the golden
+     * machine. The bound here is 2% of the printed figure plus half its last printed digit
+     * (llama.cpp prints BF16's KL as 0.000033, two significant digits).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+            "data:aidreams260K-bf16.gguf,                 8.913832, 0.000033, 99.625",
+            "golden:aidreams260K.Q8_0.llamacpp.gguf,      8.930181, 0.000250, 98.903"})
+    void nearLosslessVariantsWithinTheirRoundingSpread(String file, double ppl, double kl, double sameTop) throws Exception {
+        Perplexity.Result r = evaluate(file);
+        closeTo(r.perplexity(), ppl, "perplexity");
+        assertThat(r.meanKl()).as("mean KL").isCloseTo(kl, within(kl * 0.02 + 0.5e-6));
+        assertThat(r.top1Agreement() * 100).as("same top token %").isCloseTo(sameTop, within(1.0));
+    }
+
+    /** file: "data:NAME" (../shared/data/aidreams260K) or "golden:NAME" (../shared/golden), scored against F32. */
+    private static Perplexity.Result evaluate(String file) throws Exception {
         Path path = file.startsWith("data:") ? SharedData.data("aidreams260K/" + file.substring(5))
                 : SharedData.golden(file.substring(7));
         try (LlamaModel m = LlamaModel.owning(ModelFile.open(path), kernels)) {
-            Perplexity.Result r = Perplexity.evaluate(m, reference, tokens, 128, 1, null);
-            assertThat(r.chunks()).isEqualTo(55);
-            assertThat(r.tokensScored()).isEqualTo(55 * 63);
-            closeTo(r.referencePerplexity(), 8.9130, "F32 perplexity");
-            closeTo(r.perplexity(), ppl, "perplexity");
-            closeTo(r.meanKl(), kl, "mean KL");
-            // same-top agreement: llama.cpp's standard error is 0.1-0.5 points here
-            assertThat(r.top1Agreement() * 100).as("same top token %").isCloseTo(sameTop, within(1.0));
+            return Perplexity.evaluate(m, reference, tokens, 128, 1, null);
         }
     }
 }

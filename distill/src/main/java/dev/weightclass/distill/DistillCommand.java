@@ -62,6 +62,13 @@ import java.util.concurrent.Callable;
                         + "cached once as their top K (--top-k) per position. The held-out NLL of the student "
                         + "(and the teacher's, as a line) is measured every --eval-every steps.",
                 "",
+                "Encoders (BERT, MiniLM; float32 ONNX or safetensors): loss = MSE between the student's and "
+                        + "the teacher's normalised mean-pooled sentence embeddings, on the sentences of every "
+                        + "--data (STS .tsv files, prose split into sentences). Teacher embeddings are computed "
+                        + "once by the Java encoder and cached; the token table stays the teacher's. --sts FILE "
+                        + "measures the student's Spearman as it trains. Output: a folder with model.safetensors, "
+                        + "config.json and the teacher's tokenizer. A pretrained encoder wants a small --lr (1e-4).",
+                "",
                 "AdamW with warm-up and cosine decay, gradient clipping, a checkpoint every --checkpoint-every "
                         + "steps. Ctrl-C stops after the current step, writes a checkpoint and no output; the "
                         + "same command with --resume continues. The output is a normal model file for inspect, "
@@ -69,6 +76,8 @@ import java.util.concurrent.Callable;
                 "",
                 "Example: weightclass distill aidreams260K-f32.gguf --layers 2 --data teacher_samples.txt "
                         + "--generate 400 --steps 600 -o student.gguf --baseline",
+                "         weightclass distill all-minilm-l6-v2.onnx --init-layers 0,3,5 --data sts-train.tsv "
+                        + "--data alice.txt --sts sts-dev.tsv --lr 1e-4 --steps 300 -o minilm-l3",
                 ""},
         sortOptions = false)
 public final class DistillCommand implements Callable<Integer> {

@@ -4,6 +4,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Everything {@code weightclass distill} is told, as parsed by picocli; a {@link Recipe} reads the
@@ -26,8 +27,24 @@ public final class DistillOptions {
     public Integer ffn;
 
     // ---- data ----
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training text: documents separated by blank lines (a decoder), or one sentence per line / an STS file (an encoder).")
+    /** The (first) --data file. */
     public Path data;
+
+    private List<Path> dataFiles = List.of();
+
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training text: documents separated by blank lines (a decoder), or prose split into sentences / an STS .tsv (an encoder; repeat --data for several files).")
+    void data(List<Path> files) {
+        dataFiles = List.copyOf(files);
+        data = files.isEmpty() ? null : files.getFirst();
+    }
+
+    /** Every --data file in order (encoders read them all). */
+    public List<Path> dataFiles() {
+        return dataFiles.isEmpty() && data != null ? List.of(data) : dataFiles;
+    }
+
+    @Option(names = "--sts", paramLabel = "FILE", description = "Encoders: sentence pairs with gold scores (STS .tsv) to measure the student's Spearman on at every evaluation; the teacher's is the reference.")
+    public Path sts;
 
     @Option(names = "--holdout", paramLabel = "FRACTION", defaultValue = "0.2", description = "Share of --data documents kept out of training to measure the student on (default ${DEFAULT-VALUE}).")
     public double holdout;

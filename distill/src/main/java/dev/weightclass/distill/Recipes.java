@@ -9,7 +9,8 @@ import java.util.List;
 public final class Recipes {
     private Recipes() {}
 
-    public static final List<Recipe> ALL = List.of(new dev.weightclass.distill.decoder.DecoderRecipe());
+    public static final List<Recipe> ALL = List.of(new dev.weightclass.distill.decoder.DecoderRecipe(),
+            new dev.weightclass.distill.encoder.EncoderRecipe());
 
     public static Recipe forTeacher(ModelFile teacher) {
         for (Recipe r : ALL) if (r.accepts(teacher)) return r;

@@ -60,6 +60,15 @@ public final class SafetensorsWriter {
             }
         }
 
+        /** A float32 tensor held in the heap (written little-endian when the file is written). */
+        public static Tensor f32(String name, float[] values, long... shape) {
+            return new Tensor(name, TensorType.F32, shape, out -> {
+                ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(values);
+                while (b.hasRemaining()) out.write(b);
+            });
+        }
+
         @Override
         public long[] shape() { return shape.clone(); }
 

@@ -28,7 +28,7 @@ record Int8Linear(String name, MemorySegment w, boolean unsigned, int in, int ou
             float a = DynamicQuantization.quantize(x, starts[s] * in, starts[s + 1] * in, xq);
             for (int r = starts[s]; r < starts[s + 1]; r++) rowScale[r] = a;
         }
-        parallel.split(out, COLUMN_ALIGN, (n0, n1) -> {
+        parallel.split(out, VectorBertKernels.INT8_TILE, (n0, n1) -> {
             kernels.gemmInt8(xq, rows, in, w, unsigned, zeroPoint, out, y, n0, n1);
             for (int r = 0; r < rows; r++) {
                 int o = r * out;

@@ -51,8 +51,13 @@ public final class SentenceEncoder implements AutoCloseable {
 
     /** Token ids with [CLS] and [SEP], at most the model's position count. */
     public int[] tokens(String text) {
+        return tokens(text, model.config().maxPositions());
+    }
+
+    /** Token ids with [CLS] and [SEP], at most {@code max} (and the model's position count). */
+    public int[] tokens(String text, int max) {
         int[] ids = tokenizer.encode(text, true);
-        int max = model.config().maxPositions();
+        max = Math.min(max, model.config().maxPositions());
         if (ids.length <= max) return ids;
         warnings.accept("text of " + ids.length + " tokens truncated to the model's " + max + " positions: \""
                 + (text.length() > 40 ? text.substring(0, 40) + "..." : text) + "\"");

@@ -30,6 +30,9 @@ final class OrtReference implements AutoCloseable {
         o.setOptimizationLevel(level);
         o.setIntraOpNumThreads(threads);
         o.setInterOpNumThreads(1);
+        // Worker threads that spin while waiting starve when other processes share the cores (5-6x
+        // slower at load 10 on 2 cores); blocking waits keep ORT's figures honest on a shared machine.
+        o.addConfigEntry("session.intra_op.allow_spinning", "0");
         session = env.createSession(model.toString(), o);
     }
 

@@ -75,6 +75,7 @@ public final class DecoderRecipe implements Recipe {
             throw new WeightclassException(teacherFile.path() + ": mismatched tokenizers: the vocabulary has "
                     + tok.vocabSize() + " tokens, the embedding " + c.vocabSize() + " rows");
         }
+        if (o.dataFiles().size() > 1) throw new WeightclassException("--data: a decoder trains on one text file, got " + o.dataFiles().size());
         List<List<int[]>> split = TextData.split(TextData.documents(o.data, tok), o.holdout, o.seed);
         List<int[]> trainDocs = new ArrayList<>(split.get(0));
         List<int[]> heldDocs = split.get(1);
