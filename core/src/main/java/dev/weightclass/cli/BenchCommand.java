@@ -90,6 +90,7 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("tg_median", r.tgMedian());
                 o.put("pp_tokens_per_cpu_second", r.ppTokensPerCpuSecond());
                 o.put("tg_tokens_per_cpu_second", r.tgTokensPerCpuSecond());
+                o.put("weight_bytes_per_token", m.weights().bytesPerToken());
                 o.put("peak_rss_bytes", r.peakRssBytes());
                 out.print(Json.pretty(o));
             } else {
@@ -98,6 +99,11 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "threads  %d, %s kernels%n", t, k.name());
                 if (prompt > 0) out.printf(Locale.ROOT, "pp%-5d  %8.2f t/s median, %8.2f max  (%s)%n", prompt, r.ppMedian(), r.ppMax(), list(r.ppTokensPerSecond()));
                 if (gen > 0) out.printf(Locale.ROOT, "tg%-5d  %8.2f t/s median, %8.2f max  (%s)%n", gen, r.tgMedian(), r.tgMax(), list(r.tgTokensPerSecond()));
+                if (gen > 0) {
+                    long bytes = m.weights().bytesPerToken();
+                    out.printf(Locale.ROOT, "tg reads %.1f GB/s of weights (%.1f MB per token; memory bandwidth / that bounds tg)%n",
+                            r.tgMedian() * bytes / 1e9, bytes / 1e6);
+                }
                 out.printf(Locale.ROOT, "per CPU-second: pp %s, tg %s (x threads = estimate for an idle machine)%n",
                         list(r.ppTokensPerCpuSecond()), list(r.tgTokensPerCpuSecond()));
                 out.printf(Locale.ROOT, "peak RSS %.1f MiB (mapped weights that were read count here)%n", r.peakRssBytes() / 1048576.0);

@@ -37,6 +37,21 @@ public final class LlamaWeights {
 
     public boolean tied() { return output == tokenEmbedding; }
 
+    /**
+     * Weight bytes one generated token reads: every layer matrix and the classifier in full, one
+     * embedding row. Generation is bound by memory bandwidth divided by this.
+     */
+    public long bytesPerToken() {
+        long sum = output.data().byteSize();
+        if (!tied()) sum += tokenEmbedding.data().byteSize() / tokenEmbedding.rows();
+        for (Layer l : layers) {
+            for (WeightMatrix w : new WeightMatrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()}) {
+                sum += w.data().byteSize();
+            }
+        }
+        return sum;
+    }
+
     public static LlamaWeights load(ModelFile model, LlamaConfig c) {
         Finder f = new Finder(model);
         WeightMatrix embd = f.matrix(-1, c.vocabSize(), c.dim(), "token_embd.weight", "model.embed_tokens.weight",

@@ -38,6 +38,18 @@ class LlamaModelTest {
         }
     }
 
+    /** What one generated token reads, from the shapes alone: every layer matrix and the classifier, one embedding row. */
+    @Test
+    void bytesPerTokenCountsEveryMatrixAndOneEmbeddingRow() throws Exception {
+        try (LlamaModel m = LlamaModel.owning(ModelFile.open(SharedData.data("aidreams260K/aidreams260K-f32.gguf")), KERNELS)) {
+            LlamaConfig c = m.config();
+            long perLayer = (long) c.dim() * (2L * c.qDim() + 2L * c.kvDim() + 3L * c.ffnDim());
+            long classifier = (long) c.vocabSize() * c.dim();
+            long embeddingRow = m.weights().tied() ? 0 : c.dim();
+            assertThat(m.weights().bytesPerToken()).isEqualTo(4 * (c.layers() * perLayer + classifier + embeddingRow));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"f32", "f16", "bf16", "q8_0", "q4_0"})
     void ggufVariants(String variant) throws Exception {
