@@ -67,7 +67,7 @@ import java.util.concurrent.Callable;
                         + "--data (STS .tsv files, prose split into sentences). Teacher embeddings are computed "
                         + "once by the Java encoder and cached; the token table stays the teacher's. --sts FILE "
                         + "measures the student's Spearman as it trains. Output: a folder with model.safetensors, "
-                        + "config.json and the teacher's tokenizer. A pretrained encoder wants a small --lr (1e-4).",
+                        + "config.json and the teacher's tokenizer. Encoders train at --lr 1e-4 unless told.",
                 "",
                 "AdamW with warm-up and cosine decay, gradient clipping, a checkpoint every --checkpoint-every "
                         + "steps. Ctrl-C stops after the current step, writes a checkpoint and no output; the "
@@ -98,6 +98,7 @@ public final class DistillCommand implements Callable<Integer> {
         int threads = o.threads != null ? o.threads : Torch.defaultThreads();
         try (NDManager manager = Torch.manager(threads); ModelFile teacher = ModelFile.open(o.teacher)) {
             Recipe recipe = Recipes.forTeacher(teacher);
+            if (o.lr == null) o.lr = recipe.defaultLearningRate();
             Job<?> job = recipe.prepare(teacher, o, manager, out, err);
             out.flush();
             Progress progress = new Progress(err, o.logEvery, o.quiet);
@@ -157,7 +158,7 @@ public final class DistillCommand implements Callable<Integer> {
         if (!Files.isRegularFile(o.data)) throw new WeightclassException(o.data + ": no such file (--data)");
         positive("--steps", o.steps);
         positive("--batch", o.batch);
-        if (!(o.lr > 0) || !Double.isFinite(o.lr)) throw new WeightclassException("--lr must be a positive number, got " + o.lr);
+        if (o.lr != null && (!(o.lr > 0) || !Double.isFinite(o.lr))) throw new WeightclassException("--lr must be a positive number, got " + o.lr);
         if (!(o.alpha >= 0 && o.alpha <= 1)) throw new WeightclassException("--alpha must be in [0, 1], got " + o.alpha);
         if (!(o.temperature > 0) || !Double.isFinite(o.temperature)) {
             throw new WeightclassException("--temperature must be positive, got " + o.temperature);

@@ -84,8 +84,10 @@ public final class DistillOptions {
     @Option(names = "--batch", paramLabel = "B", defaultValue = "16", description = "Sequences (or sentences) per step (default ${DEFAULT-VALUE}).")
     public int batch;
 
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "2e-3", description = "Peak learning rate of AdamW (default ${DEFAULT-VALUE}).")
-    public double lr;
+    @Option(names = "--lr", paramLabel = "LR",
+            description = "Peak learning rate of AdamW (default 2e-3 for decoders, 1e-4 for encoders: a pretrained "
+                    + "encoder loses what it knows at decoder rates).")
+    public Double lr;
 
     @Option(names = "--warmup", paramLabel = "STEPS", description = "Linear warm-up steps before the cosine decay (default 5%% of --steps).")
     public Integer warmup;

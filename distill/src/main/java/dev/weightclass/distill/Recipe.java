@@ -16,6 +16,11 @@ public interface Recipe {
     /** "decoder", "encoder": for messages. */
     String kind();
 
+    /** The peak learning rate when {@code --lr} is not given. */
+    default double defaultLearningRate() {
+        return 2e-3;
+    }
+
     /** True when this recipe distills {@code teacher} (by architecture and format). */
     boolean accepts(ModelFile teacher);
 

@@ -44,4 +44,15 @@ class EncoderCommandTest {
             assertThat(Files.exists(dir.resolve("student"))).isFalse();
         }
     }
+
+    @Test
+    void encodersTrainAtASmallerRateThanDecodersUnlessTold() {
+        assertThat(new EncoderRecipe().defaultLearningRate()).isEqualTo(1e-4);
+        assertThat(new dev.weightclass.distill.decoder.DecoderRecipe().defaultLearningRate()).isEqualTo(2e-3);
+        dev.weightclass.distill.DistillOptions o = new dev.weightclass.distill.DistillOptions();
+        new picocli.CommandLine(o).parseArgs("t.gguf", "--data", "d.txt", "-o", "out", "--layers", "2");
+        assertThat(o.lr).as("no --lr: the recipe chooses").isNull();
+        new picocli.CommandLine(o).parseArgs("t.gguf", "--data", "d.txt", "-o", "out", "--layers", "2", "--lr", "3e-4");
+        assertThat(o.lr).isEqualTo(3e-4);
+    }
 }
