@@ -1,5 +1,6 @@
 package dev.weightclass.quant.onnx;
 
+import dev.weightclass.eval.StsEvaluation;
 import dev.weightclass.SharedData;
 import dev.weightclass.format.BundledModels;
 import dev.weightclass.format.ModelFile;
@@ -114,7 +115,7 @@ class MiniLmQuantizeTest {
     private static double[] cosines(float[][] a, float[][] b) {
         double sum = 0, min = 1;
         for (int i = 0; i < a.length; i++) {
-            double c = OrtEmbeddings.cosine(a[i], b[i]);
+            double c = StsEvaluation.cosine(a[i], b[i]);
             sum += c;
             min = Math.min(min, c);
         }

@@ -86,16 +86,6 @@ final class OrtEmbeddings implements AutoCloseable {
         return v;
     }
 
-    static double cosine(float[] a, float[] b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
-
     static List<int[]> tokenize(Tokenizer tok, List<String> sentences) {
         return sentences.stream().map(tok::encode).toList();
     }

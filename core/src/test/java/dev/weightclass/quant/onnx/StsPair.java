@@ -1,5 +1,6 @@
 package dev.weightclass.quant.onnx;
 
+import dev.weightclass.eval.StsEvaluation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ record StsPair(String first, String second, double gold) {
     static double spearman(List<StsPair> pairs, float[][] embeddings) {
         double[] cos = new double[pairs.size()], gold = new double[pairs.size()];
         for (int i = 0; i < pairs.size(); i++) {
-            cos[i] = OrtEmbeddings.cosine(embeddings[2 * i], embeddings[2 * i + 1]);
+            cos[i] = StsEvaluation.cosine(embeddings[2 * i], embeddings[2 * i + 1]);
             gold[i] = pairs.get(i).gold();
         }
         return pearson(ranks(cos), ranks(gold));

@@ -1,5 +1,6 @@
 package dev.weightclass.runtime.bert;
 
+import dev.weightclass.eval.StsEvaluation;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import dev.weightclass.SharedData;
 import dev.weightclass.format.BundledModels;
@@ -63,7 +64,7 @@ class BertModelOrtTest {
             float[][] batch = oneAtATime ? null : ref.embed(ids);
             for (int j = 0; j < part.size(); j++) {
                 float[] r = oneAtATime ? ref.embed(List.of(ids.get(j)))[0] : batch[j];
-                double c = OrtReference.cosine(ours[j], r);
+                double c = StsEvaluation.cosine(ours[j], r);
                 sum += c;
                 if (c >= 0.999) close++;
                 if (java.util.Arrays.equals(ours[j], r)) identical++;

@@ -77,16 +77,6 @@ final class OrtReference implements AutoCloseable {
         return out;
     }
 
-    static double cosine(float[] a, float[] b) {
-        double ab = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return ab / Math.sqrt(aa * bb);
-    }
-
     /** Every distinct sentence of an STS file, in file order. */
     static List<String> sentences(Path sts) throws IOException {
         LinkedHashSet<String> s = new LinkedHashSet<>();

@@ -156,15 +156,6 @@ public final class EncoderRecipe implements Recipe {
     }
 
     private static int[] permutation(int n, long seed) {
-        SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
+        return dev.weightclass.distill.train.Batches.shuffled(new SplittableRandom(seed ^ 0x5DEECE66DL), n);
     }
 }

@@ -38,7 +38,11 @@ public interface Batches<B> {
 
     /** Fisher-Yates shuffle of 0..n-1 seeded by (seed, epoch). */
     private static int[] permutation(long seed, long epoch, int n) {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
+        return shuffled(new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch), n);
+    }
+
+    /** 0..n-1 in the Fisher-Yates order that {@code r} draws. */
+    public static int[] shuffled(java.util.SplittableRandom r, int n) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;
         for (int i = n - 1; i > 0; i--) {

@@ -1,5 +1,6 @@
 package dev.weightclass.distill.encoder;
 
+import dev.weightclass.eval.StsEvaluation;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.weightclass.format.BundledModels;
@@ -42,7 +43,7 @@ class EncoderExportTest {
             float[][] runtime = exported.embed(sentences);
             for (int i = 0; i < sentences.size(); i++) {
                 assertThat(exported.tokens(sentences.get(i))).isEqualTo(ids.get(i));
-                assertThat(EncoderTestData.cosine(runtime[i], inTraining[i])).as(sentences.get(i)).isGreaterThan(1 - 1e-5);
+                assertThat(StsEvaluation.cosine(runtime[i], inTraining[i])).as(sentences.get(i)).isGreaterThan(1 - 1e-5);
             }
         }
         try (ModelFile f = ModelFile.open(dir)) {
