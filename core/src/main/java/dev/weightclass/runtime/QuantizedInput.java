@@ -43,6 +43,10 @@ final class QuantizedInput {
     short[] qs = new short[0];
     /** Per 32-block: the scale as stored (rounded to F16), and for Q8_1 {@code d * sum(q)} as stored (F16). */
     float[] d = new float[0], s = new float[0];
+    /** Per 32-block (Q8_0/Q8_1): the sum of the first 16 quants, for kernels that take a constant off a half-block. */
+    int[] lowSums = new int[0];
+    /** The quants split as {@code q = 16 * qHigh + qLow}, qLow in [0, 15]: products with int8 weights that fit 16 bits. */
+    short[] qLow = new short[0], qHigh = new short[0];
     /** The values this row stands for: {@code d * q} per block, the rounded F16/BF16 values, or the F32 row itself. */
     float[] values = new float[0];
     private float[] own = new float[0];
@@ -70,10 +74,13 @@ final class QuantizedInput {
                 if (q.length < n) {
                     q = new float[n];
                     qs = new short[n];
+                    qLow = new short[n];
+                    qHigh = new short[n];
                 }
                 if (d.length < blocks) {
                     d = new float[blocks];
                     s = new float[blocks];
+                    lowSums = new int[blocks];
                 }
                 if (vector) quantizeVector(x, blocks, kind == Kind.Q8_1);
                 else quantizeScalar(x, blocks, kind == Kind.Q8_1);
@@ -141,9 +148,14 @@ final class QuantizedInput {
         float ds = f16Round(dd);
         d[b] = ds;
         s[b] = withSum ? f16Round(dd * sum) : 0f;
+        int low = 0;
         for (int j = b * QK, e = j + QK; j < e; j++) {
             own[j] = ds * q[j];
             qs[j] = (short) q[j];
+            qLow[j] = (short) (qs[j] & 15);
+            qHigh[j] = (short) (qs[j] >> 4);
+            if (j < b * QK + QK / 2) low += qs[j];
         }
+        lowSums[b] = low;
     }
 }

@@ -9,6 +9,7 @@ import dev.weightclass.distill.DistillOptions;
 import dev.weightclass.distill.Job;
 import dev.weightclass.distill.LayerSelection;
 import dev.weightclass.distill.Recipe;
+import dev.weightclass.distill.ScratchInit;
 import dev.weightclass.distill.StudentSize;
 import dev.weightclass.distill.train.Batches;
 import dev.weightclass.distill.train.Evaluator;
@@ -30,7 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Distills llama-family GGUF decoders: fewer blocks, optionally a narrower FFN, same tokenizer. */
+/** Distills llama-family GGUF decoders: fewer blocks, optionally narrower FFN and width, same tokenizer. */
 public final class DecoderRecipe implements Recipe {
 
     @Override
@@ -55,20 +56,22 @@ public final class DecoderRecipe implements Recipe {
         TorchLlama.checkSupported(c, w, teacherFile.path().toString());
         int[] layers = LayerSelection.choose(c.layers(), o.layers, o.initLayers);
         int ffn = o.ffn == null ? c.ffnDim() : o.ffn;
-        if (ffn > c.ffnDim()) {
-            throw new WeightclassException("the student would be larger than the teacher: --ffn " + ffn
-                    + ", the teacher's FFN width is " + c.ffnDim());
-        }
+        LlamaConfig sc = LlamaSlice.studentConfig(c, layers.length, o.dim == null ? c.dim() : o.dim, ffn);
         int context = o.context != null ? o.context : Math.min(128, c.contextLength() > 0 ? c.contextLength() : 128);
         if (context < 2) throw new WeightclassException("--context must be at least 2 tokens");
 
         long teacherParams = teacherFile.tensors().stream().mapToLong(TensorInfo::parameters).sum();
-        out.printf(Locale.ROOT, "teacher %s: %d blocks, FFN %d, %,d parameters%n", teacherFile.path().getFileName(),
-                c.layers(), c.ffnDim(), teacherParams);
-        out.printf(Locale.ROOT, "student: %d blocks from teacher blocks %s, FFN %d%s%n", layers.length,
-                LayerSelection.join(layers), ffn, ffn < c.ffnDim() ? " (the strongest units of each block)" : "");
-        out.print(StudentSize.describe(StudentSize.of(config(c, layers.length, ffn, w.tied()), "student"), teacherParams));
+        out.printf(Locale.ROOT, "teacher %s: %d blocks, FFN %d, width %d, %d heads, %,d parameters%n",
+                teacherFile.path().getFileName(), c.layers(), c.ffnDim(), c.dim(), c.heads(), teacherParams);
+        boolean narrowed = ffn < c.ffnDim() || sc.dim() < c.dim();
+        out.printf(Locale.ROOT, "student: %d blocks from teacher blocks %s, FFN %d, width %d, %d heads%s%n", layers.length,
+                LayerSelection.join(layers), ffn, sc.dim(), sc.heads(), !narrowed ? ""
+                        : o.scratch() ? " (narrowed tensors start random: --init scratch)"
+                        : " (narrowed tensors keep the teacher's strongest channels, heads and units)");
+        var size = StudentSize.of(config(sc, w.tied()), "student");
+        out.print(StudentSize.describe(size, teacherParams));
         out.flush();
+        StudentSize.requireSmaller(size, teacherParams);
 
         Tokenizer tok = Tokenizers.forModel(teacherFile);
         if (tok.vocabSize() != c.vocabSize()) {
@@ -104,7 +107,8 @@ public final class DecoderRecipe implements Recipe {
         TorchLlama teacher = TorchLlama.fromTeacher(c, w, LayerSelection.choose(c.layers(), null, null), null, false, manager);
         String tokId = "tokenizer " + tok.kind() + " of " + tok.vocabSize() + " tokens #" + Long.toHexString(vocabHash(tok));
         String fingerprint = "teacher " + teacherFile.path().getFileName() + " (" + teacherFile.fileBytes() + " bytes), "
-                + "student blocks " + LayerSelection.join(layers) + " ffn " + ffn + ", context " + context + ", batch "
+                + "student blocks " + LayerSelection.join(layers) + " ffn " + ffn
+                + (sc.dim() < c.dim() ? " dim " + sc.dim() : "") + (o.scratch() ? " init scratch" : "") + ", context " + context + ", batch "
                 + o.batch + ", data #" + Long.toHexString(TextData.hash(train)) + "/#" + Long.toHexString(TextData.hash(held));
         TeacherCache cache = null;
         if (o.alpha > 0 && o.topK > 0) {
@@ -127,15 +131,16 @@ public final class DecoderRecipe implements Recipe {
         if (!heldOut.isEmpty()) out.printf(Locale.ROOT, "teacher held-out NLL %.4f nats/token%n", heldOut.teacherNll());
 
         TeacherCache fixedCache = cache;
-        int[][] units = ffn < c.ffnDim() ? TorchLlama.strongestFfnUnits(w, layers, ffn) : null;
-        return job(c, w, layers, units, o.alpha, o, gguf, teacher, fixedCache, train, heldOut, fingerprint, refs, manager);
+        LlamaSlice slice = LlamaSlice.strongest(c, w, layers, sc, o.scratch() ? new ScratchInit(o.seed) : null);
+        return job(c, w, slice, o.alpha, o, gguf, teacher, fixedCache, train, heldOut, fingerprint, refs, manager);
     }
 
-    private Job<?> job(LlamaConfig c, LlamaWeights w, int[] layers, int[][] units, double alpha, DistillOptions o,
+    private Job<?> job(LlamaConfig c, LlamaWeights w, LlamaSlice slice, double alpha, DistillOptions o,
                        GgufFile gguf, TorchLlama teacher, TeacherCache cache, List<int[]> train, HeldOut heldOut,
                        String fingerprint, Map<String, Double> refs, NDManager manager) {
-        TorchLlama model = TorchLlama.fromTeacher(c, w, layers, units, true, manager);
-        DecoderStudent student = new DecoderStudent(model, cache == null ? teacher : null, alpha, o.temperature, gguf, layers);
+        TorchLlama model = TorchLlama.fromTeacher(c, w, slice, true, manager);
+        DecoderStudent student = new DecoderStudent(model, cache == null ? teacher : null, alpha, o.temperature, gguf,
+                slice.layers());
         long seed = o.seed;
         int batch = o.batch;
         TeacherCache batchCache = alpha > 0 ? cache : null;
@@ -144,20 +149,20 @@ public final class DecoderRecipe implements Recipe {
         Evaluator eval = heldOut.isEmpty() ? null : () -> heldOut.measure(model);
         String fp = fingerprint + ", alpha " + alpha + (alpha > 0 ? ", T " + o.temperature + ", top-k " + o.topK : "");
         return new Job<>(student, batches, eval, fp, refs, List.of("ce"),
-                alpha == 0 ? null : () -> job(c, w, layers, units, 0, o, gguf, teacher, null, train, heldOut,
+                alpha == 0 ? null : () -> job(c, w, slice, 0, o, gguf, teacher, null, train, heldOut,
                         fingerprint, refs, manager));
     }
 
     /** A config.json-style description of the student, for the size classes. */
-    static ObjectNode config(LlamaConfig c, int layers, int ffn, boolean tied) {
+    static ObjectNode config(LlamaConfig c, boolean tied) {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("model_type", "llama");
         n.put("hidden_size", c.dim());
-        n.put("num_hidden_layers", layers);
+        n.put("num_hidden_layers", c.layers());
         n.put("num_attention_heads", c.heads());
         n.put("num_key_value_heads", c.kvHeads());
         n.put("head_dim", c.headDim());
-        n.put("intermediate_size", ffn);
+        n.put("intermediate_size", c.ffnDim());
         n.put("vocab_size", c.vocabSize());
         n.put("max_position_embeddings", c.contextLength());
         n.put("tie_word_embeddings", tied);

@@ -63,6 +63,11 @@ class DecoderCommandTest {
                 {new String[] {"--layers", "5"}, "larger than the teacher"},
                 {new String[] {"--init-layers", "0,7"}, "layer 7 is out of range"},
                 {new String[] {"--layers", "2", "--ffn", "500"}, "larger than the teacher"},
+                {new String[] {"--layers", "2", "--dim", "80"}, "larger than the teacher: --dim 80"},
+                {new String[] {"--layers", "2", "--dim", "50"}, "--dim must be a multiple of 16, e.g. 48"},
+                {new String[] {"--dim", "64"}, "would not be smaller than the teacher (230,976 parameters"},
+                {new String[] {"--layers", "2", "--init", "random"}, "--init must be slice or scratch"},
+                {new String[] {"--layers", "2", "--init", "scratch"}, "nothing is narrowed"},
                 {new String[] {"--layers", "2", "--batch", "1000"}, "data too short for one batch"},
                 {new String[] {"--layers", "2", "--teacher-cache", otherCache.toString()}, "mismatched tokenizers"},
         };
