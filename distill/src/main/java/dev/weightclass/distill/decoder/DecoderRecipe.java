@@ -13,7 +13,6 @@ import dev.weightclass.distill.StudentSize;
 import dev.weightclass.distill.train.Batches;
 import dev.weightclass.distill.train.Evaluator;
 import dev.weightclass.format.ModelFile;
-import dev.weightclass.format.gguf.GgufFile;
 import dev.weightclass.runtime.Kernels;
 import dev.weightclass.runtime.LlamaConfig;
 import dev.weightclass.runtime.LlamaModel;
@@ -25,12 +24,17 @@ import dev.weightclass.tensor.TensorInfo;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Distills llama-family GGUF decoders: fewer blocks, optionally a narrower FFN, same tokenizer. */
+/**
+ * Distills llama-family decoders (GGUF, safetensors + config.json, llama2.c): fewer blocks,
+ * optionally a narrower FFN and a smaller vocabulary ({@link VocabSubset}); the student is written
+ * in the teacher's format family ({@link TeacherFormat}).
+ */
 public final class DecoderRecipe implements Recipe {
 
     @Override
@@ -45,12 +49,8 @@ public final class DecoderRecipe implements Recipe {
     @Override
     public Job<?> prepare(ModelFile teacherFile, DistillOptions o, NDManager manager, PrintWriter out, PrintWriter err)
             throws IOException {
-        if (!(teacherFile instanceof GgufFile gguf)) {
-            throw new WeightclassException(teacherFile.path() + ": distill writes the student in the teacher's format; "
-                    + "decoders are supported as GGUF (convert first: weightclass quantize " + teacherFile.path()
-                    + " -o teacher.gguf --type F32)");
-        }
         LlamaConfig c = LlamaConfig.of(teacherFile);
+        TeacherFormat format = TeacherFormat.of(teacherFile, o.tokenizer, c.vocabSize());
         LlamaWeights w = LlamaWeights.load(teacherFile, c);
         TorchLlama.checkSupported(c, w, teacherFile.path().toString());
         int[] layers = LayerSelection.choose(c.layers(), o.layers, o.initLayers);
@@ -59,38 +59,64 @@ public final class DecoderRecipe implements Recipe {
             throw new WeightclassException("the student would be larger than the teacher: --ffn " + ffn
                     + ", the teacher's FFN width is " + c.ffnDim());
         }
+        int vocabTarget = vocabTarget(o.vocab, c.vocabSize());
         int context = o.context != null ? o.context : Math.min(128, c.contextLength() > 0 ? c.contextLength() : 128);
         if (context < 2) throw new WeightclassException("--context must be at least 2 tokens");
 
         long teacherParams = teacherFile.tensors().stream().mapToLong(TensorInfo::parameters).sum();
-        out.printf(Locale.ROOT, "teacher %s: %d blocks, FFN %d, %,d parameters%n", teacherFile.path().getFileName(),
-                c.layers(), c.ffnDim(), teacherParams);
+        out.printf(Locale.ROOT, "teacher %s: %d blocks, FFN %d, %,d tokens, %,d parameters%n", teacherFile.path().getFileName(),
+                c.layers(), c.ffnDim(), c.vocabSize(), teacherParams);
         out.printf(Locale.ROOT, "student: %d blocks from teacher blocks %s, FFN %d%s%n", layers.length,
                 LayerSelection.join(layers), ffn, ffn < c.ffnDim() ? " (the strongest units of each block)" : "");
-        out.print(StudentSize.describe(StudentSize.of(config(c, layers.length, ffn, w.tied()), "student"), teacherParams));
         out.flush();
 
-        Tokenizer tok = Tokenizers.forModel(teacherFile);
+        String source = teacherFile.path().toString();
+        Tokenizer tok = Tokenizers.fromGgufKeys(format.tokenizerKeys(), source);
         if (tok.vocabSize() != c.vocabSize()) {
             throw new WeightclassException(teacherFile.path() + ": mismatched tokenizers: the vocabulary has "
                     + tok.vocabSize() + " tokens, the embedding " + c.vocabSize() + " rows");
         }
         if (o.dataFiles().size() > 1) throw new WeightclassException("--data: a decoder trains on one text file, got " + o.dataFiles().size());
-        List<List<int[]>> split = TextData.split(TextData.documents(o.data, tok), o.holdout, o.seed);
+        List<String> texts = TextData.texts(o.data);
+        List<List<int[]>> split = TextData.split(TextData.documents(texts, tok), o.holdout, o.seed);
         List<int[]> trainDocs = new ArrayList<>(split.get(0));
         List<int[]> heldDocs = split.get(1);
+        List<int[]> generated = List.of();
         if (o.generate > 0) {
             long t0 = System.nanoTime();
             int threads = o.threads != null ? o.threads : Kernels.defaultThreads();
             try (Kernels k = Kernels.vector(threads); LlamaModel runtime = LlamaModel.of(teacherFile, k)) {
-                List<int[]> gen = TextData.generate(runtime, o.generate, context, tok.bos() >= 0 ? tok.bos() : 1,
+                generated = TextData.generate(runtime, o.generate, context, tok.bos() >= 0 ? tok.bos() : 1,
                         tok.eos(), o.seed, i -> { });
-                trainDocs.addAll(gen);
+                trainDocs.addAll(generated);
                 double s = (System.nanoTime() - t0) / 1e9;
                 err.printf(Locale.ROOT, "generated %d teacher texts (%,d tokens) in %.1f s with the Java runtime%n",
-                        gen.size(), TextData.targets(gen) + gen.size(), s);
+                        generated.size(), TextData.targets(generated) + generated.size(), s);
             }
         }
+        VocabSubset vocab = null;
+        Tokenizer studentTok = tok;
+        if (vocabTarget >= 0) {
+            java.util.BitSet used = new java.util.BitSet(c.vocabSize());
+            for (List<int[]> docs : List.of(trainDocs, heldDocs)) for (int[] d : docs) for (int id : d) used.set(id);
+            vocab = VocabSubset.choose(format.tokenizerKeys(), used, vocabTarget);
+            studentTok = format.hf() ? TokenizerJson.reload(vocab.keys) : vocab.tokenizer(source);
+            List<String> checked = new ArrayList<>(texts), labels = new ArrayList<>();
+            for (int i = 0; i < texts.size(); i++) labels.add("--data document " + (i + 1) + " of " + texts.size());
+            for (int i = 0; i < generated.size(); i++) {
+                checked.add(tok.decode(generated.get(i)));
+                labels.add("generated text " + (i + 1));
+            }
+            vocab.checkAgreement(tok, studentTok, checked, labels);
+            out.printf(Locale.ROOT, "vocabulary: %,d of the teacher's %,d tokens (%,d used by the data, %,d more the "
+                    + "tokenizer needs to reach them); the student's tokenizer splits all %,d texts as the teacher's%n",
+                    vocab.size(), c.vocabSize(), vocab.used, vocab.size() - vocab.used, checked.size());
+            trainDocs = vocab.remap(trainDocs);
+            heldDocs = vocab.remap(heldDocs);
+        }
+        int studentVocab = vocab == null ? c.vocabSize() : vocab.size();
+        out.print(StudentSize.describe(StudentSize.of(config(c, layers.length, ffn, w.tied(), studentVocab), "student"),
+                teacherParams));
         List<int[]> train = TextData.sequences(trainDocs, context);
         List<int[]> held = TextData.sequences(heldDocs, context);
         if (train.size() < o.batch) {
@@ -102,13 +128,16 @@ public final class DecoderRecipe implements Recipe {
                 TextData.targets(train), held.size(), TextData.targets(held));
 
         TorchLlama teacher = TorchLlama.fromTeacher(c, w, LayerSelection.choose(c.layers(), null, null), null, false, manager);
-        String tokId = "tokenizer " + tok.kind() + " of " + tok.vocabSize() + " tokens #" + Long.toHexString(vocabHash(tok));
+        if (vocab != null) teacher = teacher.withVocabulary(vocab.keep, false, manager);
+        String tokId = "tokenizer " + studentTok.kind() + " of " + studentTok.vocabSize() + " tokens #"
+                + Long.toHexString(vocabHash(studentTok));
         String fingerprint = "teacher " + teacherFile.path().getFileName() + " (" + teacherFile.fileBytes() + " bytes), "
                 + "student blocks " + LayerSelection.join(layers) + " ffn " + ffn + ", context " + context + ", batch "
-                + o.batch + ", data #" + Long.toHexString(TextData.hash(train)) + "/#" + Long.toHexString(TextData.hash(held));
+                + o.batch + ", data #" + Long.toHexString(TextData.hash(train)) + "/#" + Long.toHexString(TextData.hash(held))
+                + (vocab == null ? "" : ", vocabulary " + vocab.size() + " #" + Long.toHexString(vocabHash(studentTok)));
         TeacherCache cache = null;
         if (o.alpha > 0 && o.topK > 0) {
-            int k = Math.min(o.topK, c.vocabSize());
+            int k = Math.min(o.topK, studentVocab);
             String cacheId = fingerprint + ", T " + o.temperature;
             if (o.teacherCache != null && Files.isRegularFile(o.teacherCache)) {
                 cache = TeacherCache.load(o.teacherCache, tokId, cacheId, o.temperature, k, train);
@@ -124,18 +153,55 @@ public final class DecoderRecipe implements Recipe {
         }
         HeldOut heldOut = new HeldOut(held, teacher, o.batch, manager);
         Map<String, Double> refs = heldOut.isEmpty() ? Map.of() : Map.of("teacher heldout_nll", heldOut.teacherNll());
-        if (!heldOut.isEmpty()) out.printf(Locale.ROOT, "teacher held-out NLL %.4f nats/token%n", heldOut.teacherNll());
+        if (!heldOut.isEmpty()) {
+            out.printf(Locale.ROOT, "teacher held-out NLL %.4f nats/token%s%n", heldOut.teacherNll(),
+                    vocab == null ? "" : " (its distribution renormalised over the student's vocabulary)");
+        }
 
         TeacherCache fixedCache = cache;
         int[][] units = ffn < c.ffnDim() ? TorchLlama.strongestFfnUnits(w, layers, ffn) : null;
-        return job(c, w, layers, units, o.alpha, o, gguf, teacher, fixedCache, train, heldOut, fingerprint, refs, manager);
+        DecoderStudent.Exporter exporter = exporter(teacherFile, format, vocab, layers, c.layers());
+        return job(c, w, layers, units, vocab, o.alpha, o, exporter, teacher, fixedCache, train, heldOut, fingerprint,
+                refs, manager);
     }
 
-    private Job<?> job(LlamaConfig c, LlamaWeights w, int[] layers, int[][] units, double alpha, DistillOptions o,
-                       GgufFile gguf, TorchLlama teacher, TeacherCache cache, List<int[]> train, HeldOut heldOut,
-                       String fingerprint, Map<String, Double> refs, NDManager manager) {
-        TorchLlama model = TorchLlama.fromTeacher(c, w, layers, units, true, manager);
-        DecoderStudent student = new DecoderStudent(model, cache == null ? teacher : null, alpha, o.temperature, gguf, layers);
+    /** -1 for the teacher's vocabulary, 0 for --vocab auto, else the wanted size. */
+    static int vocabTarget(String option, int teacherVocab) {
+        if (option == null) return -1;
+        if (option.equalsIgnoreCase("auto")) return 0;
+        int n;
+        try {
+            n = Integer.parseInt(option.strip());
+        } catch (NumberFormatException e) {
+            throw new WeightclassException("--vocab must be a number of tokens or auto, got '" + option + "'");
+        }
+        if (n < 1) throw new WeightclassException("--vocab must be at least 1, got " + n);
+        if (n >= teacherVocab) {
+            throw new WeightclassException("--vocab " + n + " is not smaller than the teacher's " + teacherVocab
+                    + " tokens (leave --vocab out to keep them all)");
+        }
+        return n;
+    }
+
+    /** The student's writer: the teacher's format family. */
+    private static DecoderStudent.Exporter exporter(ModelFile teacherFile, TeacherFormat format, VocabSubset vocab,
+                                                    int[] layers, int teacherLayers) {
+        if (format.hf()) {
+            Map<String, dev.weightclass.format.gguf.GgufValue> tok = vocab != null ? vocab.keys
+                    : format.hfTokenizer() ? null : format.tokenizerKeys();
+            Path weights = teacherFile.files().getFirst();
+            return (out, model) -> HfExport.write(out, weights, model, tok);
+        }
+        return (out, model) -> GgufExport.write(out, format.kv(), vocab == null ? null : vocab.keys, teacherLayers,
+                model, layers);
+    }
+
+    private Job<?> job(LlamaConfig c, LlamaWeights w, int[] layers, int[][] units, VocabSubset vocab, double alpha,
+                       DistillOptions o, DecoderStudent.Exporter exporter, TorchLlama teacher, TeacherCache cache,
+                       List<int[]> train, HeldOut heldOut, String fingerprint, Map<String, Double> refs, NDManager manager) {
+        TorchLlama full = TorchLlama.fromTeacher(c, w, layers, units, true, manager);
+        TorchLlama model = vocab == null ? full : full.withVocabulary(vocab.keep, true, manager);
+        DecoderStudent student = new DecoderStudent(model, cache == null ? teacher : null, alpha, o.temperature, exporter);
         long seed = o.seed;
         int batch = o.batch;
         TeacherCache batchCache = alpha > 0 ? cache : null;
@@ -144,12 +210,12 @@ public final class DecoderRecipe implements Recipe {
         Evaluator eval = heldOut.isEmpty() ? null : () -> heldOut.measure(model);
         String fp = fingerprint + ", alpha " + alpha + (alpha > 0 ? ", T " + o.temperature + ", top-k " + o.topK : "");
         return new Job<>(student, batches, eval, fp, refs, List.of("ce"),
-                alpha == 0 ? null : () -> job(c, w, layers, units, 0, o, gguf, teacher, null, train, heldOut,
+                alpha == 0 ? null : () -> job(c, w, layers, units, vocab, 0, o, exporter, teacher, null, train, heldOut,
                         fingerprint, refs, manager));
     }
 
     /** A config.json-style description of the student, for the size classes. */
-    static ObjectNode config(LlamaConfig c, int layers, int ffn, boolean tied) {
+    static ObjectNode config(LlamaConfig c, int layers, int ffn, boolean tied, int vocab) {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("model_type", "llama");
         n.put("hidden_size", c.dim());
@@ -158,7 +224,7 @@ public final class DecoderRecipe implements Recipe {
         n.put("num_key_value_heads", c.kvHeads());
         n.put("head_dim", c.headDim());
         n.put("intermediate_size", ffn);
-        n.put("vocab_size", c.vocabSize());
+        n.put("vocab_size", vocab);
         n.put("max_position_embeddings", c.contextLength());
         n.put("tie_word_embeddings", tied);
         return n;

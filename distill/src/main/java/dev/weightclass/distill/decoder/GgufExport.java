@@ -25,14 +25,25 @@ final class GgufExport {
     private GgufExport() {}
 
     static void write(Path out, GgufFile teacher, TorchLlama student, int[] layers) throws IOException {
-        String arch = String.valueOf(teacher.metadata().get("general.architecture"));
+        write(out, teacher.kv(), null, teacher.hyperparameters().layers(), student, layers);
+    }
+
+    /**
+     * @param teacherKv     the teacher's GGUF metadata (converted, for a llama2.c teacher)
+     * @param tokenizer     the student's {@code tokenizer.*} keys when its vocabulary is smaller, else null
+     * @param teacherLayers the teacher's block count (per-block arrays follow the kept blocks)
+     */
+    static void write(Path out, Map<String, GgufValue> teacherKv, Map<String, GgufValue> tokenizer, int teacherLayers,
+                      TorchLlama student, int[] layers) throws IOException {
+        String arch = teacherKv.get("general.architecture").asString();
         String p = arch + ".";
-        int teacherLayers = teacher.hyperparameters().layers();
         Map<String, GgufValue> kv = new LinkedHashMap<>();
-        for (Map.Entry<String, GgufValue> e : teacher.kv().entrySet()) {
+        for (Map.Entry<String, GgufValue> e : teacherKv.entrySet()) {
             String key = e.getKey();
             GgufValue v = e.getValue();
-            if (key.equals(p + "block_count")) v = GgufValue.u32(student.config().layers());
+            if (tokenizer != null && key.startsWith("tokenizer.")) continue;
+            if (key.equals(p + "vocab_size")) v = GgufValue.u32(student.config().vocabSize());
+            else if (key.equals(p + "block_count")) v = GgufValue.u32(student.config().layers());
             else if (key.equals(p + "feed_forward_length") && !v.isArray()) v = GgufValue.u32(student.config().ffnDim());
             else if (key.equals("general.file_type")) v = GgufValue.u32(0); // ALL_F32
             else if (key.startsWith(p) && v.isArray() && v.size() == teacherLayers) {
@@ -43,9 +54,11 @@ final class GgufExport {
             }
             kv.put(key, v);
         }
-        Object name = teacher.metadata().get("general.name");
-        kv.put("general.name", GgufValue.string((name == null ? "model" : name) + " (distilled: " + layers.length
-                + " of " + teacherLayers + " blocks)"));
+        if (tokenizer != null) kv.putAll(tokenizer);
+        GgufValue name = teacherKv.get("general.name");
+        kv.put("general.name", GgufValue.string((name == null ? "model" : name.asString()) + " (distilled: " + layers.length
+                + " of " + teacherLayers + " blocks" + (tokenizer == null ? "" : ", " + student.config().vocabSize()
+                + " tokens") + ")"));
         List<Param> params = student.parameters();
         List<GgufTensorSpec> specs = new ArrayList<>();
         for (Param q : params) {
