@@ -20,7 +20,7 @@ import java.util.Map;
  * <ul>
  * <li>SentencePiece BPE ("llama"): every token an intermediate merge produces on the way to a kept
  * token (a final token's merges happen inside its own span, so merging its text alone replays
- * them), all byte-fallback {@code <0xNN>} tokens (so any text still encodes), and control,
+ * them) and the single characters it starts from, all byte-fallback {@code <0xNN>} tokens (so any text still encodes), and control,
  * user-defined and unknown tokens.</li>
  * <li>Byte-level BPE ("gpt2"): the same merge closure under merge ranks, the 256 byte tokens, the
  * special tokens; the merge list keeps the merges whose result is kept, in their order.</li>
@@ -247,6 +247,11 @@ public final class VocabSubset {
             // symbols: code points (SentencePiece) or byte chars (byte-level, all in the BMP)
             List<String> sym = new ArrayList<>();
             text[id].codePoints().forEach(cp -> sym.add(Character.toString(cp)));
+            // the single characters too: a BPE file (tokenizer.json) needs its merges' parts in the vocabulary
+            for (String ch : sym) {
+                Integer t = ids.get(ch);
+                if (t != null) keep.set(t);
+            }
             boolean spm = model.equals("llama");
             while (sym.size() > 1) {
                 int best = -1;
