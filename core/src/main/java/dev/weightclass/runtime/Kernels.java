@@ -24,6 +24,13 @@ public interface Kernels extends AutoCloseable {
     /** {@code out[b][r] = W[r,:] · x[b]} for b < n: every weight row is read once for the whole batch. */
     void matmul(WeightMatrix w, float[][] x, float[][] out, int n);
 
+    /**
+     * The weight in the form these kernels multiply fastest. May copy its rows once into native
+     * memory in another layout ({@link WeightMatrix#interleaved()}); the products stay the same.
+     * Call it once per weight when a model is loaded, not per product.
+     */
+    default WeightMatrix prepare(WeightMatrix w) { return w; }
+
     /** Row {@code row} of W as floats into {@code out[off..off+cols)} (embedding lookup). */
     void row(WeightMatrix w, int row, float[] out, int off);
 

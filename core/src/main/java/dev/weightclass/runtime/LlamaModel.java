@@ -44,14 +44,14 @@ public final class LlamaModel implements AutoCloseable {
     /** A model over an opened file; the caller keeps ownership of the file and the kernels. */
     public static LlamaModel of(ModelFile model, Kernels kernels) {
         LlamaConfig c = LlamaConfig.of(model);
-        return new LlamaModel(c, LlamaWeights.load(model, c), kernels, null);
+        return new LlamaModel(c, LlamaWeights.load(model, c).preparedFor(kernels), kernels, null);
     }
 
     /** Like {@link #of} but closes {@code model} when this is closed. */
     public static LlamaModel owning(ModelFile model, Kernels kernels) {
         try {
             LlamaConfig c = LlamaConfig.of(model);
-            return new LlamaModel(c, LlamaWeights.load(model, c), kernels, model);
+            return new LlamaModel(c, LlamaWeights.load(model, c).preparedFor(kernels), kernels, model);
         } catch (RuntimeException e) {
             model.close();
             throw e;

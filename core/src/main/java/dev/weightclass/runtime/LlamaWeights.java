@@ -27,15 +27,30 @@ public final class LlamaWeights {
     public final float[] outputNorm;
     /** The classifier; the token embedding itself when the model ties them. */
     public final WeightMatrix output;
+    private final boolean tied;
 
-    private LlamaWeights(WeightMatrix tokenEmbedding, List<Layer> layers, float[] outputNorm, WeightMatrix output) {
+    private LlamaWeights(WeightMatrix tokenEmbedding, List<Layer> layers, float[] outputNorm, WeightMatrix output,
+                         boolean tied) {
         this.tokenEmbedding = tokenEmbedding;
         this.layers = layers;
         this.outputNorm = outputNorm;
         this.output = output;
+        this.tied = tied;
     }
 
-    public boolean tied() { return output == tokenEmbedding; }
+    /** True when the classifier is the token embedding (one stored tensor). */
+    public boolean tied() { return tied; }
+
+    /** These weights with every matrix a product reads in the form {@code kernels} multiply fastest ({@link Kernels#prepare}). */
+    public LlamaWeights preparedFor(Kernels kernels) {
+        List<Layer> prepared = new java.util.ArrayList<>(layers.size());
+        for (Layer l : layers) {
+            prepared.add(new Layer(l.attnNorm(), kernels.prepare(l.wq()), kernels.prepare(l.wk()), kernels.prepare(l.wv()),
+                    kernels.prepare(l.wo()), l.bq(), l.bk(), l.bv(), l.ffnNorm(),
+                    kernels.prepare(l.gate()), kernels.prepare(l.up()), kernels.prepare(l.down())));
+        }
+        return new LlamaWeights(tokenEmbedding, List.copyOf(prepared), outputNorm, kernels.prepare(output), tied);
+    }
 
     /**
      * Weight bytes one generated token reads: every layer matrix and the classifier in full, one
@@ -81,7 +96,7 @@ public final class LlamaWeights {
                 .or(() -> f.palettized(outNames)
                         .map(w -> w.name().equals(embd.name()) ? embd : f.checked(w, c.vocabSize(), c.dim())))
                 .orElse(embd);
-        return new LlamaWeights(embd, List.of(layers), outNorm, out);
+        return new LlamaWeights(embd, List.of(layers), outNorm, out, out == embd);
     }
 
     /** Looks tensors up by any of their names and checks their shapes. */

@@ -43,6 +43,8 @@ final class QuantizedInput {
     short[] qs = new short[0];
     /** Per 32-block: the scale as stored (rounded to F16), and for Q8_1 {@code d * sum(q)} as stored (F16). */
     float[] d = new float[0], s = new float[0];
+    /** Per 32-block (Q8_0/Q8_1): the sum of the first 16 quants, for kernels that take a constant off a half-block. */
+    int[] lowSums = new int[0];
     /** The values this row stands for: {@code d * q} per block, the rounded F16/BF16 values, or the F32 row itself. */
     float[] values = new float[0];
     private float[] own = new float[0];
@@ -74,6 +76,7 @@ final class QuantizedInput {
                 if (d.length < blocks) {
                     d = new float[blocks];
                     s = new float[blocks];
+                    lowSums = new int[blocks];
                 }
                 if (vector) quantizeVector(x, blocks, kind == Kind.Q8_1);
                 else quantizeScalar(x, blocks, kind == Kind.Q8_1);
@@ -141,9 +144,12 @@ final class QuantizedInput {
         float ds = f16Round(dd);
         d[b] = ds;
         s[b] = withSum ? f16Round(dd * sum) : 0f;
+        int low = 0;
         for (int j = b * QK, e = j + QK; j < e; j++) {
             own[j] = ds * q[j];
             qs[j] = (short) q[j];
+            if (j < b * QK + QK / 2) low += qs[j];
         }
+        lowSums[b] = low;
     }
 }

@@ -28,6 +28,9 @@ abstract class RowKernels implements Kernels {
     @Override
     public int threads() { return threads; }
 
+    /** How activations are converted before a product. */
+    Inputs inputs() { return inputs; }
+
     /** True: the Vector API converts activations (bit-identical to the scalar conversion). */
     abstract boolean vectorConversion();
 
@@ -102,8 +105,9 @@ abstract class RowKernels implements Kernels {
         // than to compute), and no more than 4 pieces per thread (enough to balance uneven threads).
         long work = Math.max(1, w.rowBytes() + (long) w.cols() * n);
         long rows = Math.max(65536 / work, (w.rows() + threads * 4L - 1) / (threads * 4L));
-        rows = Math.max(ROW_ALIGN, rows);
-        return (int) Math.min(Integer.MAX_VALUE, (rows + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN);
+        int align = w.interleaved() != null ? InterleavedQ4_0.ROWS : ROW_ALIGN;   // whole row groups
+        rows = Math.max(align, rows);
+        return (int) Math.min(Integer.MAX_VALUE, (rows + align - 1) / align * align);
     }
 
     private void run(int count, int grain, RangeBody body) {

@@ -11,6 +11,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -79,8 +80,31 @@ final class VectorKernels extends RowKernels {
     @Override
     boolean vectorConversion() { return true; }
 
+    /** Q4_0 weights also get the row-interleaved copy the generation kernel reads ({@link InterleavedQ4_0}). */
+    @Override
+    public WeightMatrix prepare(WeightMatrix w) {
+        if (w.type() != TensorType.Q4_0 || w.palette() != null || w.interleaved() != null
+                || w.rows() < InterleavedQ4_0.ROWS || inputs() != Inputs.LLAMA_CPP || !InterleavedQ4_0.available()) {
+            return w;
+        }
+        WeightMatrix p = w.withInterleaved(InterleavedQ4_0.pack(w, Arena.ofAuto(), this));
+        // The mapped source pages are read again only for the rows outside whole groups: let the
+        // OS drop them instead of keeping both copies resident.
+        if (w.data().isMapped() && w.rows() % InterleavedQ4_0.ROWS == 0) w.data().unload();
+        return p;
+    }
+
     @Override
     void matvecRows(WeightMatrix w, QuantizedInput x, float[] out, int r0, int r1) {
+        if (w.interleaved() != null && x.kind == QuantizedInput.Kind.Q8_0) {
+            // whole 32-row groups from the interleaved copy (r0 is a group boundary: see RowKernels.grain)
+            int done = Math.min(r1, w.rows() / InterleavedQ4_0.ROWS * InterleavedQ4_0.ROWS);
+            if (r0 < done) {
+                InterleavedQ4_0.matvec(w.interleaved(), w.cols(), x, out, r0 / InterleavedQ4_0.ROWS, done / InterleavedQ4_0.ROWS);
+                r0 = done;
+            }
+            if (r0 >= r1) return;
+        }
         MemorySegment s = w.data();
         int cols = w.cols();
         TensorType t = w.type();

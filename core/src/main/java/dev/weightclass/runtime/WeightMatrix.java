@@ -16,11 +16,23 @@ import java.lang.foreign.MemorySegment;
  * @param data  exactly {@code rows * rowBytes()} bytes
  * @param palette null for a ggml-typed weight; for a palettized one its lookup table, with
  *                {@code data} the packed indices ({@code type} U8) that only {@link Palette} reads
+ * @param interleaved null, or a copy of the first {@code rows / 32 * 32} rows in the layout a
+ *                kernel reads faster ({@link Kernels#prepare}); {@code data} stays the reference
  */
-public record WeightMatrix(String name, TensorType type, int rows, int cols, MemorySegment data, Palette palette) {
+public record WeightMatrix(String name, TensorType type, int rows, int cols, MemorySegment data, Palette palette,
+                           MemorySegment interleaved) {
 
     public WeightMatrix(String name, TensorType type, int rows, int cols, MemorySegment data) {
-        this(name, type, rows, cols, data, null);
+        this(name, type, rows, cols, data, null, null);
+    }
+
+    public WeightMatrix(String name, TensorType type, int rows, int cols, MemorySegment data, Palette palette) {
+        this(name, type, rows, cols, data, palette, null);
+    }
+
+    /** This weight with its rows also held in a kernel's own layout. */
+    public WeightMatrix withInterleaved(MemorySegment copy) {
+        return new WeightMatrix(name, type, rows, cols, data, palette, copy);
     }
 
     public WeightMatrix {
