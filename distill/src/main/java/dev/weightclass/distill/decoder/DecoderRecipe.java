@@ -97,16 +97,19 @@ public final class DecoderRecipe implements Recipe {
         VocabSubset vocab = null;
         Tokenizer studentTok = tok;
         if (vocabTarget >= 0) {
-            java.util.BitSet used = new java.util.BitSet(c.vocabSize());
-            for (List<int[]> docs : List.of(trainDocs, heldDocs)) for (int[] d : docs) for (int id : d) used.set(id);
-            vocab = VocabSubset.choose(format.tokenizerKeys(), used, vocabTarget);
-            studentTok = format.hf() ? TokenizerJson.reload(vocab.keys) : vocab.tokenizer(source);
             List<String> checked = new ArrayList<>(texts), labels = new ArrayList<>();
             for (int i = 0; i < texts.size(); i++) labels.add("--data document " + (i + 1) + " of " + texts.size());
             for (int i = 0; i < generated.size(); i++) {
                 checked.add(tok.decode(generated.get(i)));
                 labels.add("generated text " + (i + 1));
             }
+            // the ids trained on (sampled texts may spell a piece with byte tokens) and the teacher's
+            // own split of every text, which the student's tokenizer must reproduce
+            java.util.BitSet used = new java.util.BitSet(c.vocabSize());
+            for (List<int[]> docs : List.of(trainDocs, heldDocs)) for (int[] d : docs) for (int id : d) used.set(id);
+            for (String text : checked) for (int id : tok.encode(text, false)) used.set(id);
+            vocab = VocabSubset.choose(format.tokenizerKeys(), used, vocabTarget);
+            studentTok = format.hf() ? TokenizerJson.reload(vocab.keys) : vocab.tokenizer(source);
             vocab.checkAgreement(tok, studentTok, checked, labels);
             out.printf(Locale.ROOT, "vocabulary: %,d of the teacher's %,d tokens (%,d used by the data, %,d more the "
                     + "tokenizer needs to reach them); the student's tokenizer splits all %,d texts as the teacher's%n",
