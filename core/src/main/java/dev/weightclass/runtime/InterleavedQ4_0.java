@@ -9,7 +9,6 @@ import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -56,28 +55,16 @@ final class InterleavedQ4_0 {
 
     /** The first {@code rows / 32 * 32} rows of a Q4_0 weight, regrouped into native memory of {@code arena}. */
     static MemorySegment pack(WeightMatrix w, Arena arena, Kernels threads) {
-        int groups = w.rows() / ROWS, blocks = w.cols() / 32;
-        MemorySegment src = w.data();
-        long rowBytes = w.rowBytes();
-        MemorySegment p = arena.allocate((long) groups * blocks * GROUP_BLOCK_BYTES, 64);
-        threads.parallelFor(groups, 1, (g0, g1) -> {
-            byte[] in = new byte[(int) rowBytes];
-            byte[] out = new byte[blocks * GROUP_BLOCK_BYTES];
-            for (int g = g0; g < g1; g++) {
-                for (int r = 0; r < ROWS; r++) {
-                    MemorySegment.copy(src, ValueLayout.JAVA_BYTE, ((long) g * ROWS + r) * rowBytes, in, 0, in.length);
-                    int l = lane(r);
-                    for (int b = 0; b < blocks; b++) {
-                        int s = 18 * b, o = b * GROUP_BLOCK_BYTES;
-                        for (int k = 0; k < 16; k++) out[o + 32 * k + l] = (byte) (in[s + 2 + k] ^ 0x80);
-                        out[o + 512 + 2 * l] = in[s];
-                        out[o + 513 + 2 * l] = in[s + 1];
-                    }
-                }
-                MemorySegment.copy(out, 0, p, ValueLayout.JAVA_BYTE, (long) g * out.length, out.length);
+        int blocks = w.cols() / 32;
+        return RowGroups.pack(w, ROWS, arena, threads, (in, r, out) -> {
+            int l = lane(r);
+            for (int b = 0; b < blocks; b++) {
+                int s = 18 * b, o = b * GROUP_BLOCK_BYTES;
+                for (int k = 0; k < 16; k++) out[o + 32 * k + l] = (byte) (in[s + 2 + k] ^ 0x80);
+                out[o + 512 + 2 * l] = in[s];
+                out[o + 513 + 2 * l] = in[s + 1];
             }
         });
-        return p;
     }
 
     /**

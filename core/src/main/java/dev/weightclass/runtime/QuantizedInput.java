@@ -45,6 +45,8 @@ final class QuantizedInput {
     float[] d = new float[0], s = new float[0];
     /** Per 32-block (Q8_0/Q8_1): the sum of the first 16 quants, for kernels that take a constant off a half-block. */
     int[] lowSums = new int[0];
+    /** The quants split as {@code q = 16 * qHigh + qLow}, qLow in [0, 15]: products with int8 weights that fit 16 bits. */
+    short[] qLow = new short[0], qHigh = new short[0];
     /** The values this row stands for: {@code d * q} per block, the rounded F16/BF16 values, or the F32 row itself. */
     float[] values = new float[0];
     private float[] own = new float[0];
@@ -72,6 +74,8 @@ final class QuantizedInput {
                 if (q.length < n) {
                     q = new float[n];
                     qs = new short[n];
+                    qLow = new short[n];
+                    qHigh = new short[n];
                 }
                 if (d.length < blocks) {
                     d = new float[blocks];
@@ -148,6 +152,8 @@ final class QuantizedInput {
         for (int j = b * QK, e = j + QK; j < e; j++) {
             own[j] = ds * q[j];
             qs[j] = (short) q[j];
+            qLow[j] = (short) (qs[j] & 15);
+            qHigh[j] = (short) (qs[j] >> 4);
             if (j < b * QK + QK / 2) low += qs[j];
         }
         lowSums[b] = low;

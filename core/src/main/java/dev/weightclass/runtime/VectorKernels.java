@@ -80,27 +80,39 @@ final class VectorKernels extends RowKernels {
     @Override
     boolean vectorConversion() { return true; }
 
-    /** Q4_0 weights also get the row-interleaved copy the generation kernel reads ({@link InterleavedQ4_0}). */
+    /**
+     * Q4_0 and Q8_0 weights also get the row-interleaved copy the generation kernel reads
+     * ({@link InterleavedQ4_0}, {@link InterleavedQ8_0}).
+     */
     @Override
     public WeightMatrix prepare(WeightMatrix w) {
-        if (w.type() != TensorType.Q4_0 || w.palette() != null || w.interleaved() != null
-                || w.rows() < InterleavedQ4_0.ROWS || inputs() != Inputs.LLAMA_CPP || !InterleavedQ4_0.available()) {
+        int group = interleave(w.type());
+        if (group == 0 || w.palette() != null || w.interleaved() != null || w.rows() < group
+                || inputs() != Inputs.LLAMA_CPP || !InterleavedQ4_0.available()) {
             return w;
         }
-        WeightMatrix p = w.withInterleaved(InterleavedQ4_0.pack(w, Arena.ofAuto(), this));
-        // The mapped source pages are read again only for the rows outside whole groups: let the
-        // OS drop them instead of keeping both copies resident.
-        if (w.data().isMapped() && w.rows() % InterleavedQ4_0.ROWS == 0) w.data().unload();
-        return p;
+        MemorySegment copy = w.type() == TensorType.Q4_0 ? InterleavedQ4_0.pack(w, Arena.ofAuto(), this)
+                : InterleavedQ8_0.pack(w, Arena.ofAuto(), this);
+        // The mapped source pages are read again only for rows outside whole groups: let the OS
+        // drop them instead of keeping both copies resident.
+        if (w.data().isMapped() && w.rows() % group == 0) w.data().unload();
+        return w.withInterleaved(copy);
+    }
+
+    /** Rows per interleaved group for a weight type; 0 when it has no interleaved kernel. */
+    static int interleave(TensorType t) {
+        return t == TensorType.Q4_0 ? InterleavedQ4_0.ROWS : t == TensorType.Q8_0 ? InterleavedQ8_0.ROWS : 0;
     }
 
     @Override
     void matvecRows(WeightMatrix w, QuantizedInput x, float[] out, int r0, int r1) {
         if (w.interleaved() != null && x.kind == QuantizedInput.Kind.Q8_0) {
-            // whole 32-row groups from the interleaved copy (r0 is a group boundary: see RowKernels.grain)
-            int done = Math.min(r1, w.rows() / InterleavedQ4_0.ROWS * InterleavedQ4_0.ROWS);
+            // whole row groups from the interleaved copy (r0 is a group boundary: see RowKernels.grain)
+            int group = interleave(w.type());
+            int done = Math.min(r1, w.rows() / group * group);
             if (r0 < done) {
-                InterleavedQ4_0.matvec(w.interleaved(), w.cols(), x, out, r0 / InterleavedQ4_0.ROWS, done / InterleavedQ4_0.ROWS);
+                if (w.type() == TensorType.Q4_0) InterleavedQ4_0.matvec(w.interleaved(), w.cols(), x, out, r0 / group, done / group);
+                else InterleavedQ8_0.matvec(w.interleaved(), w.cols(), x, out, r0 / group, done / group);
                 r0 = done;
             }
             if (r0 >= r1) return;

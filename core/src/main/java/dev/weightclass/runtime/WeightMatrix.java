@@ -16,7 +16,7 @@ import java.lang.foreign.MemorySegment;
  * @param data  exactly {@code rows * rowBytes()} bytes
  * @param palette null for a ggml-typed weight; for a palettized one its lookup table, with
  *                {@code data} the packed indices ({@code type} U8) that only {@link Palette} reads
- * @param interleaved null, or a copy of the first {@code rows / 32 * 32} rows in the layout a
+ * @param interleaved null, or a copy of the rows in whole groups (32 or 64) in the layout a
  *                kernel reads faster ({@link Kernels#prepare}); {@code data} stays the reference
  */
 public record WeightMatrix(String name, TensorType type, int rows, int cols, MemorySegment data, Palette palette,

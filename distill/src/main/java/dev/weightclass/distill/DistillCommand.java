@@ -187,6 +187,13 @@ public final class DistillCommand implements Callable<Integer> {
         }
         if (o.threads != null) positive("--threads", o.threads);
         if (o.ffn != null) positive("--ffn", o.ffn);
+        if (o.dim != null) positive("--dim", o.dim);
+        if (o.init == null || !(o.init.equals("slice") || o.init.equals("scratch"))) {
+            throw new WeightclassException("--init must be slice or scratch, got " + o.init);
+        }
+        if (o.scratch() && o.dim == null && o.ffn == null) {
+            throw new WeightclassException("--init scratch: nothing is narrowed (give --dim or --ffn); blocks always start as the teacher's");
+        }
         if (o.context != null) positive("--context", o.context);
         Path out = o.output.toAbsolutePath();
         if (out.getParent() == null || !Files.isDirectory(out.getParent())) {

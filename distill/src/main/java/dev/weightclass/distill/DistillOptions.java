@@ -26,6 +26,17 @@ public final class DistillOptions {
     @Option(names = "--ffn", paramLabel = "WIDTH", description = "Narrower feed-forward width: keeps the WIDTH hidden units with the largest weight norms (slicing), default the teacher's.")
     public Integer ffn;
 
+    @Option(names = "--dim", paramLabel = "WIDTH", description = "Narrower hidden (model) width: keeps the same WIDTH residual channels in every tensor (those with the largest weight norms over the whole model) and whole attention heads at the teacher's head width (WIDTH / head width of them, the strongest of each block); default the teacher's.")
+    public Integer dim;
+
+    @Option(names = "--init", paramLabel = "slice|scratch", defaultValue = "slice", description = "How tensors narrowed by --dim or --ffn start: slice = the teacher's strongest rows and columns (default); scratch = random, N(0, 0.02^2) matrices, norm weights 1, biases 0, seeded by --seed.")
+    public String init;
+
+    /** True for {@code --init scratch}. */
+    public boolean scratch() {
+        return "scratch".equals(init);
+    }
+
     @Option(names = "--vocab", paramLabel = "N|auto",
             description = "Decoders: a smaller vocabulary, only where the tokenizers agree: keeps the tokens the data "
                     + "uses plus every token the tokenizer needs to reach them (merge steps, byte and special tokens), "
@@ -113,7 +124,7 @@ public final class DistillOptions {
     @Option(names = "--clip", paramLabel = "NORM", defaultValue = "1.0", description = "Global gradient-norm clipping (default ${DEFAULT-VALUE}; 0 = off).")
     public double clip;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of the data order, the held-out split and generated texts (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of the data order, the held-out split, generated texts and --init scratch (default ${DEFAULT-VALUE}).")
     public long seed;
 
     // ---- the distillation loss ----

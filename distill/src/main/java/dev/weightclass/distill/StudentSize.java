@@ -30,6 +30,15 @@ public final class StudentSize {
         return SizeEstimator.estimate(spec, "config");
     }
 
+    /** Refuses a student that is not smaller than its teacher (nothing would be gained by training it). */
+    public static void requireSmaller(SizeReport student, long teacherParameters) {
+        if (student.parameters() >= teacherParameters) {
+            throw new dev.weightclass.WeightclassException(String.format(Locale.ROOT, "the student would not be smaller "
+                    + "than the teacher (%,d parameters, the teacher has %,d): give fewer --layers, or a narrower --ffn or --dim",
+                    student.parameters(), teacherParameters));
+        }
+    }
+
     /** Two lines: parameters against the teacher's, then the size per precision. */
     public static String describe(SizeReport student, long teacherParameters) {
         StringBuilder sb = new StringBuilder();

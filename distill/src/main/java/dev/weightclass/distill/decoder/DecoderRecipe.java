@@ -9,6 +9,7 @@ import dev.weightclass.distill.DistillOptions;
 import dev.weightclass.distill.Job;
 import dev.weightclass.distill.LayerSelection;
 import dev.weightclass.distill.Recipe;
+import dev.weightclass.distill.ScratchInit;
 import dev.weightclass.distill.StudentSize;
 import dev.weightclass.distill.train.Batches;
 import dev.weightclass.distill.train.Evaluator;
@@ -32,7 +33,7 @@ import java.util.Map;
 
 /**
  * Distills llama-family decoders (GGUF, safetensors + config.json, llama2.c): fewer blocks,
- * optionally a narrower FFN and a smaller vocabulary ({@link VocabSubset}); the student is written
+ * optionally a narrower FFN and width and a smaller vocabulary ({@link VocabSubset}); the student is written
  * in the teacher's format family ({@link TeacherFormat}).
  */
 public final class DecoderRecipe implements Recipe {
@@ -55,19 +56,24 @@ public final class DecoderRecipe implements Recipe {
         TorchLlama.checkSupported(c, w, teacherFile.path().toString());
         int[] layers = LayerSelection.choose(c.layers(), o.layers, o.initLayers);
         int ffn = o.ffn == null ? c.ffnDim() : o.ffn;
-        if (ffn > c.ffnDim()) {
-            throw new WeightclassException("the student would be larger than the teacher: --ffn " + ffn
-                    + ", the teacher's FFN width is " + c.ffnDim());
-        }
+        LlamaConfig sc = LlamaSlice.studentConfig(c, layers.length, o.dim == null ? c.dim() : o.dim, ffn);
         int vocabTarget = vocabTarget(o.vocab, c.vocabSize());
         int context = o.context != null ? o.context : Math.min(128, c.contextLength() > 0 ? c.contextLength() : 128);
         if (context < 2) throw new WeightclassException("--context must be at least 2 tokens");
 
         long teacherParams = teacherFile.tensors().stream().mapToLong(TensorInfo::parameters).sum();
-        out.printf(Locale.ROOT, "teacher %s: %d blocks, FFN %d, %,d tokens, %,d parameters%n", teacherFile.path().getFileName(),
-                c.layers(), c.ffnDim(), c.vocabSize(), teacherParams);
-        out.printf(Locale.ROOT, "student: %d blocks from teacher blocks %s, FFN %d%s%n", layers.length,
-                LayerSelection.join(layers), ffn, ffn < c.ffnDim() ? " (the strongest units of each block)" : "");
+        out.printf(Locale.ROOT, "teacher %s: %d blocks, FFN %d, width %d, %d heads, %,d tokens, %,d parameters%n",
+                teacherFile.path().getFileName(), c.layers(), c.ffnDim(), c.dim(), c.heads(), c.vocabSize(), teacherParams);
+        boolean narrowed = ffn < c.ffnDim() || sc.dim() < c.dim();
+        out.printf(Locale.ROOT, "student: %d blocks from teacher blocks %s, FFN %d, width %d, %d heads%s%n", layers.length,
+                LayerSelection.join(layers), ffn, sc.dim(), sc.heads(), !narrowed ? ""
+                        : o.scratch() ? " (narrowed tensors start random: --init scratch)"
+                        : " (narrowed tensors keep the teacher's strongest channels, heads and units)");
+        if (vocabTarget < 0) { // with --vocab the size is known once the vocabulary is
+            var size = StudentSize.of(config(sc, w.tied()), "student");
+            out.print(StudentSize.describe(size, teacherParams));
+            StudentSize.requireSmaller(size, teacherParams);
+        }
         out.flush();
 
         String source = teacherFile.path().toString();
@@ -118,8 +124,11 @@ public final class DecoderRecipe implements Recipe {
             heldDocs = vocab.remap(heldDocs);
         }
         int studentVocab = vocab == null ? c.vocabSize() : vocab.size();
-        out.print(StudentSize.describe(StudentSize.of(config(c, layers.length, ffn, w.tied(), studentVocab), "student"),
-                teacherParams));
+        if (vocab != null) {
+            var size = StudentSize.of(config(TorchLlama.withVocabSize(sc, studentVocab), w.tied()), "student");
+            out.print(StudentSize.describe(size, teacherParams));
+            StudentSize.requireSmaller(size, teacherParams);
+        }
         List<int[]> train = TextData.sequences(trainDocs, context);
         List<int[]> held = TextData.sequences(heldDocs, context);
         if (train.size() < o.batch) {
@@ -135,7 +144,8 @@ public final class DecoderRecipe implements Recipe {
         String tokId = "tokenizer " + studentTok.kind() + " of " + studentTok.vocabSize() + " tokens #"
                 + Long.toHexString(vocabHash(studentTok));
         String fingerprint = "teacher " + teacherFile.path().getFileName() + " (" + teacherFile.fileBytes() + " bytes), "
-                + "student blocks " + LayerSelection.join(layers) + " ffn " + ffn + ", context " + context + ", batch "
+                + "student blocks " + LayerSelection.join(layers) + " ffn " + ffn
+                + (sc.dim() < c.dim() ? " dim " + sc.dim() : "") + (o.scratch() ? " init scratch" : "") + ", context " + context + ", batch "
                 + o.batch + ", data #" + Long.toHexString(TextData.hash(train)) + "/#" + Long.toHexString(TextData.hash(held))
                 + (vocab == null ? "" : ", vocabulary " + vocab.size() + " #" + Long.toHexString(vocabHash(studentTok)));
         TeacherCache cache = null;
@@ -162,10 +172,10 @@ public final class DecoderRecipe implements Recipe {
         }
 
         TeacherCache fixedCache = cache;
-        int[][] units = ffn < c.ffnDim() ? TorchLlama.strongestFfnUnits(w, layers, ffn) : null;
-        DecoderStudent.Exporter exporter = exporter(teacherFile, format, vocab, layers, c.layers());
-        return job(c, w, layers, units, vocab, o.alpha, o, exporter, teacher, fixedCache, train, heldOut, fingerprint,
-                refs, manager);
+        LlamaSlice slice = LlamaSlice.strongest(c, w, layers, sc, o.scratch() ? new ScratchInit(o.seed) : null);
+        DecoderStudent.Exporter exporter = exporter(teacherFile, format, vocab, slice.layers(), c.layers());
+        return job(c, w, slice, vocab, o.alpha, o, exporter, teacher, fixedCache, train, heldOut, fingerprint, refs,
+                manager);
     }
 
     /** -1 for the teacher's vocabulary, 0 for --vocab auto, else the wanted size. */
@@ -199,10 +209,10 @@ public final class DecoderRecipe implements Recipe {
                 model, layers);
     }
 
-    private Job<?> job(LlamaConfig c, LlamaWeights w, int[] layers, int[][] units, VocabSubset vocab, double alpha,
-                       DistillOptions o, DecoderStudent.Exporter exporter, TorchLlama teacher, TeacherCache cache,
-                       List<int[]> train, HeldOut heldOut, String fingerprint, Map<String, Double> refs, NDManager manager) {
-        TorchLlama full = TorchLlama.fromTeacher(c, w, layers, units, true, manager);
+    private Job<?> job(LlamaConfig c, LlamaWeights w, LlamaSlice slice, VocabSubset vocab, double alpha, DistillOptions o,
+                       DecoderStudent.Exporter exporter, TorchLlama teacher, TeacherCache cache, List<int[]> train, HeldOut heldOut,
+                       String fingerprint, Map<String, Double> refs, NDManager manager) {
+        TorchLlama full = TorchLlama.fromTeacher(c, w, slice, true, manager);
         TorchLlama model = vocab == null ? full : full.withVocabulary(vocab.keep, true, manager);
         DecoderStudent student = new DecoderStudent(model, cache == null ? teacher : null, alpha, o.temperature, exporter);
         long seed = o.seed;
@@ -213,21 +223,21 @@ public final class DecoderRecipe implements Recipe {
         Evaluator eval = heldOut.isEmpty() ? null : () -> heldOut.measure(model);
         String fp = fingerprint + ", alpha " + alpha + (alpha > 0 ? ", T " + o.temperature + ", top-k " + o.topK : "");
         return new Job<>(student, batches, eval, fp, refs, List.of("ce"),
-                alpha == 0 ? null : () -> job(c, w, layers, units, vocab, 0, o, exporter, teacher, null, train, heldOut,
+                alpha == 0 ? null : () -> job(c, w, slice, vocab, 0, o, exporter, teacher, null, train, heldOut,
                         fingerprint, refs, manager));
     }
 
     /** A config.json-style description of the student, for the size classes. */
-    static ObjectNode config(LlamaConfig c, int layers, int ffn, boolean tied, int vocab) {
+    static ObjectNode config(LlamaConfig c, boolean tied) {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("model_type", "llama");
         n.put("hidden_size", c.dim());
-        n.put("num_hidden_layers", layers);
+        n.put("num_hidden_layers", c.layers());
         n.put("num_attention_heads", c.heads());
         n.put("num_key_value_heads", c.kvHeads());
         n.put("head_dim", c.headDim());
-        n.put("intermediate_size", ffn);
-        n.put("vocab_size", vocab);
+        n.put("intermediate_size", c.ffnDim());
+        n.put("vocab_size", c.vocabSize());
         n.put("max_position_embeddings", c.contextLength());
         n.put("tie_word_embeddings", tied);
         return n;

@@ -61,6 +61,11 @@ final class HfExport {
         SafetensorsWriter.write(file ? out : dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
 
         ObjectNode config = (ObjectNode) HfConfig.read(from.resolve("config.json")).raw().deepCopy();
+        var c = student.config();
+        config.put("hidden_size", c.dim());
+        config.put("num_attention_heads", c.heads());
+        config.put("num_key_value_heads", c.kvHeads());
+        if (c.dim() != c.qDim() || config.has("head_dim")) config.put("head_dim", c.headDim());
         config.put("num_hidden_layers", student.config().layers());
         config.put("intermediate_size", student.config().ffnDim());
         config.put("vocab_size", student.config().vocabSize());

@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import dev.weightclass.WeightclassException;
+import dev.weightclass.distill.ScratchInit;
+import dev.weightclass.distill.Slicing;
 import dev.weightclass.distill.train.Param;
 import dev.weightclass.runtime.Kernels;
 import dev.weightclass.runtime.LlamaConfig;
@@ -34,7 +36,7 @@ import java.util.List;
  */
 public final class TorchLlama {
 
-    /** The shape of this model: the teacher's config with fewer blocks and possibly a narrower FFN. */
+    /** The shape of this model: the teacher's config with fewer blocks and possibly narrower widths. */
     private final LlamaConfig config;
     private final NDArray tokEmbd, outNorm, output;
     private final List<Block> blocks;
@@ -80,28 +82,73 @@ public final class TorchLlama {
      */
     public static TorchLlama fromTeacher(LlamaConfig teacher, LlamaWeights w, int[] layers, int[][] ffnUnits,
                                          boolean trainable, NDManager m) {
-        int ffn = ffnUnits == null ? teacher.ffnDim() : ffnUnits[0].length;
-        LlamaConfig c = new LlamaConfig(teacher.architecture(), teacher.dim(), layers.length, teacher.heads(),
-                teacher.kvHeads(), teacher.headDim(), ffn, teacher.vocabSize(), teacher.contextLength(), teacher.rmsEps(),
-                teacher.ropeTheta(), teacher.rope(), teacher.slidingWindow(), teacher.activation(), teacher.embedScale(),
-                teacher.normOffset());
+        return fromTeacher(teacher, w, LlamaSlice.blocks(layers, ffnUnits), trainable, m);
+    }
+
+    /** A model initialised from the teacher's weights as {@code s} says (blocks, channels, heads, FFN units, init). */
+    public static TorchLlama fromTeacher(LlamaConfig teacher, LlamaWeights w, LlamaSlice s, boolean trainable, NDManager m) {
+        LlamaConfig c = s.config(teacher);
+        int[] ch = s.channels();
         try (Kernels k = Kernels.scalar(1)) {
-            NDArray embd = matrix(k, w.tokenEmbedding, null, null, m, trainable);
+            Init in = new Init(k, m, trainable, s.scratch());
+            NDArray embd = in.matrix("token_embd.weight", w.tokenEmbedding, null, ch);
             List<Block> blocks = new ArrayList<>();
-            for (int i = 0; i < layers.length; i++) {
-                LlamaWeights.Layer l = w.layers.get(layers[i]);
-                int[] units = ffnUnits == null ? null : ffnUnits[i];
-                blocks.add(new Block(vector(l.attnNorm(), m, trainable), matrix(k, l.wq(), null, null, m, trainable),
-                        matrix(k, l.wk(), null, null, m, trainable), matrix(k, l.wv(), null, null, m, trainable),
-                        matrix(k, l.wo(), null, null, m, trainable), vector(l.ffnNorm(), m, trainable),
-                        matrix(k, l.gate(), units, null, m, trainable), matrix(k, l.up(), units, null, m, trainable),
-                        matrix(k, l.down(), null, units, m, trainable)));
+            for (int i = 0; i < s.layers().length; i++) {
+                LlamaWeights.Layer l = w.layers.get(s.layers()[i]);
+                int[] q = s.queryRows(teacher, i), kv = s.kvRows(teacher, i), units = s.ffn(i);
+                String n = "blk." + i + ".";
+                blocks.add(new Block(in.vector(n + "attn_norm.weight", l.attnNorm(), ch),
+                        in.matrix(n + "attn_q.weight", l.wq(), q, ch), in.matrix(n + "attn_k.weight", l.wk(), kv, ch),
+                        in.matrix(n + "attn_v.weight", l.wv(), kv, ch), in.matrix(n + "attn_output.weight", l.wo(), ch, q),
+                        in.vector(n + "ffn_norm.weight", l.ffnNorm(), ch),
+                        in.matrix(n + "ffn_gate.weight", l.gate(), units, ch), in.matrix(n + "ffn_up.weight", l.up(), units, ch),
+                        in.matrix(n + "ffn_down.weight", l.down(), ch, units)));
             }
-            NDArray outNorm = vector(w.outputNorm, m, trainable);
-            NDArray out = w.tied() ? embd : matrix(k, w.output, null, null, m, trainable);
+            NDArray outNorm = in.vector("output_norm.weight", w.outputNorm, ch);
+            NDArray out = w.tied() ? embd : in.matrix("output.weight", w.output, null, ch);
             return new TorchLlama(c, embd, blocks, outNorm, out);
         }
     }
+
+    /**
+     * Creates the student's tensors: the teacher's values with rows and columns left out, or, for a
+     * narrowed tensor under {@code --init scratch}, {@link ScratchInit}'s.
+     */
+    private record Init(Kernels k, NDManager m, boolean grad, ScratchInit scratch) {
+
+        /** The stored matrix as floats, keeping only rows {@code rows} and columns {@code cols} when given. */
+        NDArray matrix(String name, WeightMatrix w, int[] rows, int[] cols) {
+            int nr = rows == null ? w.rows() : rows.length, nc = cols == null ? w.cols() : cols.length;
+            float[] out;
+            if (scratch != null && (rows != null || cols != null)) {
+                out = scratch.normal(name, nr * nc);
+            } else {
+                float[] row = new float[w.cols()];
+                out = new float[nr * nc];
+                for (int r = 0; r < nr; r++) {
+                    k.row(w, rows == null ? r : rows[r], row, 0);
+                    if (cols == null) System.arraycopy(row, 0, out, r * nc, nc);
+                    else for (int j = 0; j < nc; j++) out[r * nc + j] = row[cols[j]];
+                }
+            }
+            return create(out, new Shape(nr, nc));
+        }
+
+        /** A norm's weight, keeping entries {@code keep} when given (1 under --init scratch). */
+        NDArray vector(String name, float[] v, int[] keep) {
+            float[] out = keep == null ? v.clone()
+                    : scratch != null ? ScratchInit.constant(keep.length, 1f) : Slicing.slice(v, v.length, 1, keep, null);
+            return create(out, new Shape(out.length));
+        }
+
+        private NDArray create(float[] values, Shape shape) {
+            NDArray a = m.create(values, shape);
+            if (grad) a.setRequiresGradient(true);
+            return a;
+        }
+    }
+
+    public LlamaConfig config() { return config; }
 
     /**
      * This model over a subset of the vocabulary: embedding and classifier rows {@code keep}
@@ -110,10 +157,7 @@ public final class TorchLlama {
      * distribution renormalised over them. The full-vocabulary rows are released.
      */
     public TorchLlama withVocabulary(int[] keep, boolean trainable, NDManager m) {
-        LlamaConfig c = config;
-        LlamaConfig sub = new LlamaConfig(c.architecture(), c.dim(), c.layers(), c.heads(), c.kvHeads(), c.headDim(),
-                c.ffnDim(), keep.length, c.contextLength(), c.rmsEps(), c.ropeTheta(), c.rope(), c.slidingWindow(),
-                c.activation(), c.embedScale(), c.normOffset());
+        LlamaConfig sub = withVocabSize(config, keep.length);
         NDArray embd = rows(tokEmbd, keep, m, trainable);
         NDArray out = tied() ? embd : rows(output, keep, m, trainable);
         if (!tied()) output.close();
@@ -121,6 +165,13 @@ public final class TorchLlama {
         TorchLlama t = new TorchLlama(sub, embd, blocks, outNorm, out);
         t.halfKv = halfKv;
         return t;
+    }
+
+    /** {@code c} with another vocabulary size. */
+    public static LlamaConfig withVocabSize(LlamaConfig c, int vocab) {
+        return new LlamaConfig(c.architecture(), c.dim(), c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.ffnDim(),
+                vocab, c.contextLength(), c.rmsEps(), c.ropeTheta(), c.rope(), c.slidingWindow(), c.activation(),
+                c.embedScale(), c.normOffset());
     }
 
     private static NDArray rows(NDArray a, int[] keep, NDManager m, boolean grad) {
@@ -132,66 +183,6 @@ public final class TorchLlama {
         return r;
     }
 
-    /** The stored matrix as floats, keeping only rows {@code rows} and columns {@code cols} when given. */
-    private static NDArray matrix(Kernels k, WeightMatrix w, int[] rows, int[] cols, NDManager m, boolean grad) {
-        int nr = rows == null ? w.rows() : rows.length, nc = cols == null ? w.cols() : cols.length;
-        float[] row = new float[w.cols()];
-        float[] out = new float[nr * nc];
-        for (int r = 0; r < nr; r++) {
-            k.row(w, rows == null ? r : rows[r], row, 0);
-            if (cols == null) System.arraycopy(row, 0, out, r * nc, nc);
-            else for (int j = 0; j < nc; j++) out[r * nc + j] = row[cols[j]];
-        }
-        NDArray a = m.create(out, new Shape(nr, nc));
-        if (grad) a.setRequiresGradient(true);
-        return a;
-    }
-
-    private static NDArray vector(float[] v, NDManager m, boolean grad) {
-        NDArray a = m.create(v.clone(), new Shape(v.length));
-        if (grad) a.setRequiresGradient(true);
-        return a;
-    }
-
-    public LlamaConfig config() { return config; }
-
-    /**
-     * The {@code width} FFN hidden units of each chosen teacher block with the largest
-     * |gate row| * |up row| * |down column| (a unit's output scales with all three), in their
-     * original order.
-     */
-    public static int[][] strongestFfnUnits(LlamaWeights w, int[] layers, int width) {
-        int[][] out = new int[layers.length][];
-        try (Kernels k = Kernels.scalar(1)) {
-            for (int i = 0; i < layers.length; i++) {
-                LlamaWeights.Layer l = w.layers.get(layers[i]);
-                int f = l.gate().rows();
-                double[] score = new double[f];
-                float[] row = new float[Math.max(l.gate().cols(), l.down().cols())];
-                for (int u = 0; u < f; u++) score[u] = norm(k, l.gate(), u, row) * norm(k, l.up(), u, row);
-                double[] down = new double[f];
-                for (int r = 0; r < l.down().rows(); r++) {
-                    k.row(l.down(), r, row, 0);
-                    for (int u = 0; u < f; u++) down[u] += (double) row[u] * row[u];
-                }
-                Integer[] order = new Integer[f];
-                for (int u = 0; u < f; u++) {
-                    order[u] = u;
-                    score[u] *= Math.sqrt(down[u]);
-                }
-                java.util.Arrays.sort(order, (a, b) -> Double.compare(score[b], score[a]));
-                out[i] = java.util.Arrays.stream(order, 0, width).mapToInt(Integer::intValue).sorted().toArray();
-            }
-        }
-        return out;
-    }
-
-    private static double norm(Kernels k, WeightMatrix w, int r, float[] row) {
-        k.row(w, r, row, 0);
-        double s = 0;
-        for (int j = 0; j < w.cols(); j++) s += (double) row[j] * row[j];
-        return Math.sqrt(s);
-    }
 
     /** Every tensor of this model (trainable or not), for a manager to take over temporarily. */
     List<NDArray> arrays() {

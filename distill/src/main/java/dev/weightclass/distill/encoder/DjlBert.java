@@ -8,6 +8,7 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import dev.weightclass.WeightclassException;
+import dev.weightclass.distill.ScratchInit;
 import dev.weightclass.format.ModelFile;
 import dev.weightclass.runtime.bert.BertConfig;
 import dev.weightclass.runtime.bert.BertTensors;
@@ -36,8 +37,11 @@ public final class DjlBert {
 
     private final BertConfig config;
     private final Map<String, NDArray> params;
+    /** The teacher channel behind each of this model's channels; null when it has the teacher's width. */
+    private final int[] channels;
 
-    private DjlBert(BertConfig config, Map<String, NDArray> params) {
+    private DjlBert(BertConfig config, Map<String, NDArray> params, int[] channels) {
+        this.channels = channels;
         this.config = config;
         this.params = Collections.unmodifiableMap(params);
     }
@@ -52,6 +56,16 @@ public final class DjlBert {
      * all): block {@code layers[i]} of the file becomes block {@code i}.
      */
     public static DjlBert load(ModelFile file, int[] layers, NDManager manager) throws IOException {
+        return load(file, layers, null, null, manager);
+    }
+
+    /**
+     * As {@link #load(ModelFile, int[], NDManager)}, narrowed to the widths of {@code student} (null:
+     * the teacher's) by {@link BertSlice#strongest}: the strongest channels, heads and FFN units,
+     * or random values for the narrowed tensors when {@code scratch} is given.
+     */
+    public static DjlBert load(ModelFile file, int[] layers, BertConfig student, ScratchInit scratch, NDManager manager)
+            throws IOException {
         BertConfig full = BertTensors.config(file);
         int[] keep = layers == null ? java.util.stream.IntStream.range(0, full.layers()).toArray() : layers.clone();
         for (int l : keep) {
@@ -59,21 +73,31 @@ public final class DjlBert {
                 throw new WeightclassException("layer " + l + " is out of range: the teacher has layers 0.." + (full.layers() - 1));
             }
         }
-        Map<String, NDArray> params = new LinkedHashMap<>();
+        Map<String, BertTensors.Tensor> read = new LinkedHashMap<>();
         BertTensors.read(file, t -> {
             String name = renumber(t.name(), keep);
-            if (name != null) params.put(name, manager.create(t.values(), new Shape(t.shape())));
+            if (name != null) read.put(name, new BertTensors.Tensor(name, t.shape(), t.values()));
         });
         // the read order is block by block; put the kept blocks in their new order
-        Map<String, NDArray> ordered = new LinkedHashMap<>();
-        params.forEach((k, v) -> { if (!k.startsWith("encoder.")) ordered.put(k, v); });
+        Map<String, BertTensors.Tensor> ordered = new LinkedHashMap<>();
+        read.forEach((k, v) -> { if (!k.startsWith("encoder.")) ordered.put(k, v); });
         for (int i = 0; i < keep.length; i++) {
             String p = BertTensors.layer(i);
-            params.forEach((k, v) -> { if (k.startsWith(p)) ordered.put(k, v); });
+            read.forEach((k, v) -> { if (k.startsWith(p)) ordered.put(k, v); });
         }
         BertConfig c = new BertConfig(full.vocabSize(), full.hidden(), keep.length, full.heads(), full.intermediate(),
                 full.maxPositions(), full.typeVocab(), full.layerNormEps());
-        return new DjlBert(c, ordered);
+        Map<String, BertTensors.Tensor> sliced = ordered;
+        int[] channels = null;
+        if (student != null && (student.hidden() != c.hidden() || student.intermediate() != c.intermediate())) {
+            BertSlice slice = BertSlice.strongest(ordered, full, student, scratch);
+            sliced = slice.apply(ordered, full);
+            channels = slice.channels();
+            c = student;
+        }
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        sliced.forEach((k, t) -> params.put(k, manager.create(t.values(), new Shape(t.shape()))));
+        return new DjlBert(c, params, channels);
     }
 
     /** The student name of a teacher tensor, or null when its block is not kept. */
@@ -88,6 +112,9 @@ public final class DjlBert {
     }
 
     public BertConfig config() { return config; }
+
+    /** Student channel j is the teacher's channel {@code channels()[j]}; null at the teacher's width. */
+    public int[] channels() { return channels == null ? null : channels.clone(); }
 
     /** Every tensor by Hugging Face name, embeddings first, then block by block. */
     public Map<String, NDArray> parameters() { return params; }

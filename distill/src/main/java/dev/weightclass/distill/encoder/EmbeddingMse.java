@@ -38,6 +38,17 @@ public final class EmbeddingMse {
         return of(manager.create(w, new Shape(teacherWidth, studentWidth)), manager.zeros(new Shape(teacherWidth)));
     }
 
+    /**
+     * The projection that puts student channel j back on teacher channel {@code channels[j]} (a
+     * student sliced from the teacher starts with the teacher's embedding on the kept channels,
+     * zeros elsewhere), bias 0; trained from there.
+     */
+    public static EmbeddingMse selection(int[] channels, int teacherWidth, NDManager manager) {
+        float[] w = new float[teacherWidth * channels.length];
+        for (int j = 0; j < channels.length; j++) w[channels[j] * channels.length + j] = 1f;
+        return of(manager.create(w, new Shape(teacherWidth, channels.length)), manager.zeros(new Shape(teacherWidth)));
+    }
+
     /** A given projection {@code y = x W^T + b} (W [Ht, Hs]); arrays are trained in place. */
     public static EmbeddingMse of(NDArray weight, NDArray bias) {
         weight.setRequiresGradient(true);

@@ -9,6 +9,7 @@ import dev.weightclass.distill.DistillOptions;
 import dev.weightclass.distill.Job;
 import dev.weightclass.distill.LayerSelection;
 import dev.weightclass.distill.Recipe;
+import dev.weightclass.distill.ScratchInit;
 import dev.weightclass.distill.StudentSize;
 import dev.weightclass.distill.train.Batches;
 import dev.weightclass.distill.train.Torch;
@@ -33,7 +34,7 @@ import java.util.SplittableRandom;
 
 /**
  * Distills BERT-family sentence encoders (float32 ONNX or safetensors): a student with fewer blocks
- * taken from the teacher learns the teacher's sentence embeddings ({@link EmbeddingMse}) on the
+ * taken from the teacher, optionally narrower ({@link BertSlice}), learns the teacher's sentence embeddings ({@link EmbeddingMse}) on the
  * sentences of {@code --data} (STS files, plain text). The teacher's embeddings are computed once
  * with core's runtime encoder and cached. Held out: {@code heldout_cosine} to the teacher, and with
  * {@code --sts FILE} the student's Spearman on it (the teacher's is drawn as a reference line).
@@ -63,19 +64,24 @@ public final class EncoderRecipe implements Recipe {
             throws IOException {
         if (o.generate > 0) throw new WeightclassException("--generate: an encoder student learns from the sentences of --data; it generates no text");
         if (o.baseline) throw new WeightclassException("--baseline: encoder distillation has no baseline run (without the teacher there is no target)");
-        if (o.ffn != null) throw new WeightclassException("--ffn: encoder students keep the teacher's feed-forward width; choose blocks with --layers");
         if (o.sts != null && !java.nio.file.Files.isRegularFile(o.sts)) throw new WeightclassException(o.sts + ": no such file (--sts)");
         BertConfig tc = BertTensors.config(teacherFile);
         int[] layers = LayerSelection.choose(tc.layers(), o.layers, o.initLayers);
-        BertConfig sc = new BertConfig(tc.vocabSize(), tc.hidden(), layers.length, tc.heads(), tc.intermediate(),
-                tc.maxPositions(), tc.typeVocab(), tc.layerNormEps());
+        BertConfig sc = BertSlice.studentConfig(tc, layers.length, o.dim == null ? tc.hidden() : o.dim,
+                o.ffn == null ? tc.intermediate() : o.ffn);
         long teacherParams = StudentSize.of(configNode(tc), "teacher").parameters();
-        out.printf(Locale.ROOT, "teacher %s: BERT encoder, %d blocks, width %d, %,d parameters%n",
-                teacherFile.path().getFileName(), tc.layers(), tc.hidden(), teacherParams);
-        out.printf(Locale.ROOT, "student: %d blocks from teacher blocks %s, width %d; loss: MSE of the sentence embeddings%n",
-                layers.length, LayerSelection.join(layers), sc.hidden());
-        out.print(StudentSize.describe(StudentSize.of(configNode(sc), "student"), teacherParams));
+        out.printf(Locale.ROOT, "teacher %s: BERT encoder, %d blocks, width %d, %d heads, FFN %d, %,d parameters%n",
+                teacherFile.path().getFileName(), tc.layers(), tc.hidden(), tc.heads(), tc.intermediate(), teacherParams);
+        boolean narrowed = sc.hidden() < tc.hidden() || sc.intermediate() < tc.intermediate();
+        out.printf(Locale.ROOT, "student: %d blocks from teacher blocks %s, width %d, %d heads, FFN %d%s; loss: MSE of the "
+                        + "sentence embeddings%s%n", layers.length, LayerSelection.join(layers), sc.hidden(), sc.heads(),
+                sc.intermediate(), !narrowed ? "" : o.scratch() ? " (narrowed tensors start random: --init scratch)"
+                        : " (narrowed tensors keep the teacher's strongest channels, heads and units)",
+                sc.hidden() < tc.hidden() ? " through a learned " + sc.hidden() + " -> " + tc.hidden() + " projection (training only)" : "");
+        var size = StudentSize.of(configNode(sc), "student");
+        out.print(StudentSize.describe(size, teacherParams));
         out.flush();
+        StudentSize.requireSmaller(size, teacherParams);
 
         int threads = o.threads != null ? o.threads : Torch.defaultThreads();
         try (SentenceEncoder teacher = SentenceEncoder.open(teacherFile.path(), threads)) {
@@ -125,9 +131,12 @@ public final class EncoderRecipe implements Recipe {
             }
             out.flush();
 
-            DjlBert model = DjlBert.load(teacherFile, layers, manager);
-            EncoderStudent student = new EncoderStudent(model, EmbeddingMse.forWidths(sc.hidden(), tc.hidden(), o.seed, manager),
-                    teacherFile.path());
+            DjlBert model = DjlBert.load(teacherFile, layers, sc, o.scratch() ? new ScratchInit(o.seed) : null, manager);
+            // sliced: the projection starts as the channel selection; from scratch: random (Xavier)
+            EmbeddingMse mse = model.channels() != null && !o.scratch()
+                    ? EmbeddingMse.selection(model.channels(), tc.hidden(), manager)
+                    : EmbeddingMse.forWidths(sc.hidden(), tc.hidden(), o.seed, manager);
+            EncoderStudent student = new EncoderStudent(model, mse, teacherFile.path());
             float[][] trainT = trainTarget.toArray(new float[0][]);
             int width = tc.hidden(), batch = o.batch;
             long seed = o.seed;
@@ -142,9 +151,10 @@ public final class EncoderRecipe implements Recipe {
                 return new EncoderStudent.Batch(TokenBatch.of(ids, m), m.create(t, new Shape(batch, width)));
             };
             EncoderEvaluation eval = new EncoderEvaluation(student, manager, heldTokens, heldTarget.toArray(new float[0][]), sts, gold);
-            String fingerprint = String.format(Locale.ROOT, "encoder; teacher %s (%d bytes); blocks %s; data %s (%d sentences, "
+            String fingerprint = String.format(Locale.ROOT, "encoder; teacher %s (%d bytes); blocks %s%s; data %s (%d sentences, "
                             + "%d held out, seed %d); context %d; batch %d; loss mse", teacherFile.path().getFileName(),
-                    java.nio.file.Files.size(teacherFile.path()), LayerSelection.join(layers), files, sentences.size(), held,
+                    java.nio.file.Files.size(teacherFile.path()), LayerSelection.join(layers),
+                    !narrowed ? "" : "; width " + sc.hidden() + ", ffn " + sc.intermediate() + ", init " + o.init, files, sentences.size(), held,
                     o.seed, context, o.batch);
             return new Job<>(student, batches, eval, fingerprint, references, List.of("loss"), null);
         }

@@ -155,6 +155,36 @@ class DecoderTest {
         }
     }
 
+    /** --dim 48 --ffn 128: 3 of 4 heads, 48 of 64 channels; trained, exported, and the runtime agrees. */
+    @Test
+    void narrowerStudentRunsInTheRuntimeWithTheTrainingLogits(@TempDir Path dir) throws IOException {
+        DistillOptions o = options(dir);
+        o.dim = 48;
+        o.ffn = 128;
+        o.init = "slice";
+        StringWriter out = new StringWriter();
+        try (ModelFile f = ModelFile.open(o.teacher)) {
+            Job<?> job = new DecoderRecipe().prepare(f, o, m, new PrintWriter(out, true), new PrintWriter(StringWriter.nullWriter()));
+            // a block: 2 norms of 48, Wq Wk Wv Wo 48x48, gate and up 128x48, down 48x128; table 512x48; final norm 48
+            long expected = 2 * (2 * 48 + 4 * 48 * 48 + 3 * 128 * 48) + 512 * 48 + 48;
+            assertThat(expected).isEqualTo(80_112);
+            assertThat(out.toString()).contains("width 48, 3 heads", "parameters  80,112 = 80K");
+            run(job);
+            job.student().export(o.output);
+            TorchLlama student = ((DecoderStudent) job.student()).model();
+            student.halfKv(true);
+            try (ModelFile exported = ModelFile.open(o.output)) {
+                assertThat(ModelInspection.of(exported).parameters()).isEqualTo(expected);
+                LlamaConfig c = LlamaConfig.of(exported);
+                assertThat(new int[] {c.dim(), c.heads(), c.kvHeads(), c.headDim(), c.ffnDim(), c.layers()})
+                        .containsExactly(48, 3, 3, 16, 128, 2);
+                double[] d = logitDifference(student, exported, samples().get(3));
+                assertThat(d[0]).as("relative max").isLessThan(1e-4);
+                assertThat(d[1]).as("mean").isLessThan(1e-5);
+            }
+        }
+    }
+
     private static <B> Trainer.Result run(Job<B> job) throws IOException {
         return new Trainer<>(new TrainConfig(3, 2e-3, 1, 0.1, 0.01, 1.0, 0, 0, 0), job.student(), job.batches(), m).run();
     }

@@ -57,4 +57,15 @@ class EmbeddingMseTest {
             assertThat(p.studentEmbedding(m.ones(new Shape(2, 256))).getShape()).isEqualTo(new Shape(2, 384));
         }
     }
+
+    @Test
+    void selectionPutsEachStudentChannelBackOnItsTeacherChannel() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            // student channels are teacher channels 1 and 3 of 4: (3, 4) -> (0, 3, 0, 4) -> (0, 0.6, 0, 0.8)
+            EmbeddingMse p = EmbeddingMse.selection(new int[] {1, 3}, 4, m);
+            assertThat(p.studentEmbedding(m.create(new float[] {3, 4}, new Shape(1, 2))).toFloatArray())
+                    .containsExactly(0f, 0.6f, 0f, 0.8f);
+            assertThat(p.weight().hasGradient()).as("trained").isTrue();
+        }
+    }
 }

@@ -26,11 +26,15 @@ class EncoderCommandTest {
                 {"--layers", "7"},
                 {"--init-layers", "0,6"},
                 {"--layers", "3", "--generate", "10"},
-                {"--layers", "3", "--ffn", "512"},
+                {"--layers", "3", "--ffn", "2000"},
+                {"--layers", "3", "--dim", "250"},
+                {"--dim", "512"},
+                {"--layers", "6", "--init-layers", "0,1,2,3,4,5"},
                 {"--layers", "3", "--sts", dir.resolve("missing.tsv").toString()},
                 {"--layers", "3", "--batch", "16"},
         };
-        String[] expected = {"larger than the teacher", "layer 6 is out of range", "--generate", "--ffn", "missing.tsv",
+        String[] expected = {"larger than the teacher", "layer 6 is out of range", "--generate", "larger than the teacher: --ffn 2000",
+                "--dim must be a multiple of 32, e.g. 224", "larger than the teacher: --dim 512", "would not be smaller", "missing.tsv",
                 "fewer than one --batch of 16"};
         for (int i = 0; i < cases.length; i++) {
             String[] args = new String[6 + cases[i].length];
