@@ -64,6 +64,13 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--match", paramLabel = "llama.cpp",
+            description = "Compute every float operation in the order of llama.cpp's CPU backend (AVX2/FMA build: "
+                    + "tinyBLAS and vec_dot products, tiled flash attention, ggml's RMSNorm/RoPE/SwiGLU), so perplexity "
+                    + "and KL reproduce llama-perplexity's figures digit for digit where the types allow. Several times "
+                    + "slower than the default kernels.")
+    String match;
+
     @Mixin
     LoraOption lora;
 
@@ -85,7 +92,10 @@ final class EvalCommand implements Callable<Integer> {
         }
         if (encoder) throw new WeightclassException(model + " is a sentence encoder: it has no perplexity; use --sts FILE");
         String content = readUtf8(text);
-        try (Kernels k = options.kernels(); LlamaModel m = ModelOptions.open(model, k, lora.adapters);
+        if (match != null && !match.equals("llama.cpp")) {
+            throw new WeightclassException("--match knows one reference, llama.cpp; got " + match);
+        }
+        try (Kernels k = match != null ? options.llamaCppKernels() : options.kernels(); LlamaModel m = ModelOptions.open(model, k, lora.adapters);
              LlamaModel ref = reference == null ? null : ModelOptions.open(reference, k)) {
             Tokenizer tok = options.tokenizer(model, m.config().vocabSize());
             int[] tokens = tok.encode(content, true);

@@ -24,9 +24,18 @@ final class ModelOptions {
     Path tokenizer;
 
     Kernels kernels() {
+        return Kernels.vector(threadCount());
+    }
+
+    /** Kernels in llama.cpp's operation order ({@link Kernels#llamaCpp}). */
+    Kernels llamaCppKernels() {
+        return Kernels.llamaCpp(threadCount());
+    }
+
+    private int threadCount() {
         int t = threads == null ? Kernels.defaultThreads() : threads;
         if (t < 1) throw new WeightclassException("--threads must be at least 1");
-        return Kernels.vector(t);
+        return t;
     }
 
     static LlamaModel open(Path model, Kernels kernels) throws IOException {

@@ -59,7 +59,7 @@ public final class LogProbs {
         float topLog = 0;
         for (int i = 0; i < n; i++) {
             int q = scale != 0 && base[i] > bMin ? (int) Math.rint(invScale * (base[i] - bMin)) : 0;
-            float logBase = scale * q + minLogProb;
+            float logBase = Math.fma(scale, q, minLogProb);   // scale*q + min, contracted as compiled
             if (i == 0 || logBase > topLog) {
                 topLog = logBase;
                 top = i;

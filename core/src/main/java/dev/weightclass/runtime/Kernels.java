@@ -16,6 +16,12 @@ public interface Kernels extends AutoCloseable {
 
     int threads();
 
+    /**
+     * True for the kernels that reproduce llama.cpp's CPU operation order ({@link #llamaCpp}); the
+     * model then runs its other operations (RMSNorm, RoPE, attention, SwiGLU) in that order too.
+     */
+    default boolean llamaCppOrder() { return false; }
+
     boolean supports(TensorType type);
 
     /** {@code out[r] = W[r,:] · x} for every row r; {@code x} holds at least {@code cols} values. */
@@ -87,6 +93,15 @@ public interface Kernels extends AutoCloseable {
 
     static Kernels vector(int threads, Inputs inputs) {
         return new VectorKernels(threads, inputs);
+    }
+
+    /**
+     * Kernels that reproduce llama.cpp's CPU backend (AVX2/FMA build) operation by operation, so
+     * perplexity and KL agree with llama-perplexity's to the printed digits. For evaluation: slower
+     * than {@link #vector}.
+     */
+    static Kernels llamaCpp(int threads) {
+        return new LlamaCppKernels(threads);
     }
 
     /** Threads to use when the user does not say: every available core. */

@@ -219,12 +219,18 @@ public final class LlamaModel implements AutoCloseable {
             if (w.bk() != null) add(b.k[i], w.bk());
             if (w.bv() != null) add(b.v[i], w.bv());
             int pos = pos0 + i;
-            rope(b.q[i], c.heads(), pos);
-            rope(b.k[i], c.kvHeads(), pos);
+            if (kernels.llamaCppOrder()) {
+                ropeExact(b.q[i], c.heads(), pos);
+                ropeExact(b.k[i], c.kvHeads(), pos);
+            } else {
+                rope(b.q[i], c.heads(), pos);
+                rope(b.k[i], c.kvHeads(), pos);
+            }
             toHalf(b.k[i], kc, pos * kvDim, kvDim);
             toHalf(b.v[i], vc, pos * kvDim, kvDim);
         }
-        attention(kc, vc, b, pos0, n);
+        if (kernels.llamaCppOrder()) attentionExact(kc, vc, b, pos0, n);
+        else attention(kc, vc, b, pos0, n);
         linear(l, w.wo(), b.att, b.h, n);
         for (int i = 0; i < n; i++) add(b.x[i], b.h[i]);
 
@@ -293,6 +299,43 @@ public final class LlamaModel implements AutoCloseable {
         });
     }
 
+    private final ThreadLocal<LlamaCppOrder.AttentionScratch> exactScratch =
+            ThreadLocal.withInitial(LlamaCppOrder.AttentionScratch::new);
+
+    /** {@link #attention} in ggml's tiled flash-attention order ({@link LlamaCppOrder#attend}). */
+    private void attentionExact(short[] kc, short[] vc, Buffers b, int pos0, int n) {
+        LlamaConfig c = config;
+        int heads = c.heads(), hd = c.headDim(), kvDim = c.kvDim(), group = heads / c.kvHeads();
+        float scale = 1f / (float) Math.sqrt(hd);   // llama.cpp's kq_scale, in float
+        int window = c.slidingWindow();
+        kernels.parallelFor(n * heads, Math.max(1, 16384 / ((pos0 + n) * hd)), (j0, j1) -> {
+            LlamaCppOrder.AttentionScratch sc = exactScratch.get();
+            for (int j = j0; j < j1; j++) {
+                int i = j / heads, h = j % heads, pos = pos0 + i;
+                int start = window > 0 ? Math.max(0, pos - window + 1) : 0;
+                LlamaCppOrder.attend(b.q[i], h * hd, kc, vc, (h / group) * hd, kvDim, hd, start, pos, scale, b.att[i], h * hd, sc);
+            }
+        });
+    }
+
+    /** {@link #rope} with ggml's angles (float theta stepped by a float ratio, cos/sin of that float). */
+    private void ropeExact(float[] v, int nHeads, int pos) {
+        int hd = config.headDim(), half = hd / 2;
+        boolean interleaved = config.rope() == LlamaConfig.RopeStyle.INTERLEAVED;
+        float[] cos = new float[half], sin = new float[half];
+        LlamaCppOrder.ropeCache(pos, hd, config.ropeTheta(), cos, sin);
+        for (int i = 0; i < half; i++) {
+            for (int h = 0; h < nHeads; h++) {
+                int a = h * hd + (interleaved ? 2 * i : i);
+                int bIdx = a + (interleaved ? 1 : half);
+                float x0 = v[a], x1 = v[bIdx];
+                // x0*cos - x1*sin and x0*sin + x1*cos with the first product fused (compiled with FMA contraction)
+                v[a] = Math.fma(x0, cos[i], -(x1 * sin[i]));
+                v[bIdx] = Math.fma(x0, sin[i], x1 * cos[i]);
+            }
+        }
+    }
+
     /** Rotates each head's pairs by pos * invFreq[i]. */
     private void rope(float[] v, int nHeads, int pos) {
         int hd = config.headDim(), half = hd / 2;
@@ -313,6 +356,10 @@ public final class LlamaModel implements AutoCloseable {
     /** out = x / sqrt(mean(x^2) + eps) * (w + normOffset). */
     private void rmsnorm(float[] x, float[] w, float[] out) {
         int dim = config.dim();
+        if (kernels.llamaCppOrder()) {
+            LlamaCppOrder.rmsnorm(x, dim, config.rmsEps(), w, config.normOffset(), out);
+            return;
+        }
         double ss = 0;
         for (int i = 0; i < dim; i++) ss += (double) x[i] * x[i];
         float inv = (float) (1.0 / Math.sqrt(ss / dim + config.rmsEps()));
@@ -322,7 +369,9 @@ public final class LlamaModel implements AutoCloseable {
 
     /** gate = act(gate) * up, in place. */
     private void glu(float[] gate, float[] up, int n) {
-        if (config.activation() == LlamaConfig.Activation.SILU) {
+        if (config.activation() == LlamaConfig.Activation.SILU && kernels.llamaCppOrder()) {
+            LlamaCppOrder.swiglu(gate, up, n);
+        } else if (config.activation() == LlamaConfig.Activation.SILU) {
             for (int i = 0; i < n; i++) {
                 float g = gate[i];
                 gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
