@@ -100,6 +100,35 @@ class LlamaCppParityTest {
         assertThat(r.top1Agreement() * 100).as("same top token %").isCloseTo(100.0, within(0.1));
     }
 
+    /**
+     * Where every product has a reproduced kernel (F16, Q8_0, Q4_1 and Q5_1 with F16 ffn_down), the
+     * running perplexity after each of the 55 chunks equals what llama-perplexity printed (4
+     * decimals) up to one unit of the last digit: the same operations in the same order, not only
+     * the same mean.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"data:aidreams260K-f16.gguf, kld-aidreams260K-f16.log",
+            "golden:aidreams260K.Q8_0.llamacpp.gguf, kld-aidreams260K.Q8_0.llamacpp.log",
+            "golden:aidreams260K.Q4_1.pure.llamacpp.gguf, kld-aidreams260K.Q4_1.pure.llamacpp.log",
+            "golden:aidreams260K.Q5_1.pure.llamacpp.gguf, kld-aidreams260K.Q5_1.pure.llamacpp.log"})
+    void perplexityAfterEveryChunkMatchesLlamaPerplexity(String file, String log) throws Exception {
+        java.util.List<Double> printed = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(SharedData.golden("logs/ppl/" + log))) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 3 && f[0].matches("\\d+") && f[2].equals("±")) printed.add(Double.parseDouble(f[1]));
+        }
+        assertThat(printed).hasSize(55);
+        java.util.List<Double> ours = new java.util.ArrayList<>();
+        Path path = file.startsWith("data:") ? SharedData.data("aidreams260K/" + file.substring(5))
+                : SharedData.golden(file.substring(7));
+        try (LlamaModel m = LlamaModel.owning(ModelFile.open(path), kernels)) {
+            Perplexity.evaluate(m, reference, tokens, 128, 1, null, r -> ours.add(r.perplexity()));
+        }
+        for (int c = 0; c < 55; c++) {
+            assertThat(ours.get(c)).as("perplexity after chunk " + (c + 1)).isCloseTo(printed.get(c), within(1.5e-4));
+        }
+    }
+
     /** file: "data:NAME" (../shared/data/aidreams260K) or "golden:NAME" (../shared/golden), scored against F32. */
     private static Perplexity.Result evaluate(String file) throws Exception {
         Path path = file.startsWith("data:") ? SharedData.data("aidreams260K/" + file.substring(5))
