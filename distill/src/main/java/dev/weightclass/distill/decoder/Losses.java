@@ -1,6 +1,7 @@
 package dev.weightclass.distill.decoder;
 
 import ai.djl.ndarray.NDArray;
+import dev.weightclass.distill.train.Torch;
 
 /**
  * The decoder distillation losses, each a mean over the positions whose {@code mask} is 1
@@ -27,8 +28,8 @@ public final class Losses {
 
     /** Mean KL(softmax(teacher / T) || softmax(student / T)) over full logits. */
     public static NDArray klFull(NDArray teacherLogits, NDArray studentLogits, NDArray mask, double temperature) {
-        NDArray logp = teacherLogits.div((float) temperature).logSoftmax(-1);
-        NDArray logq = studentLogits.div((float) temperature).logSoftmax(-1);
+        NDArray logp = teacherLogits.div(Torch.scalar(teacherLogits, (float) temperature)).logSoftmax(-1);
+        NDArray logq = studentLogits.div(Torch.scalar(studentLogits, (float) temperature)).logSoftmax(-1);
         NDArray kl = logp.exp().mul(logp.sub(logq)).sum(new int[] {-1});
         return masked(kl, mask);
     }
@@ -40,20 +41,22 @@ public final class Losses {
      * @param ids         their token ids [N, k] int64
      */
     public static NDArray klTopK(NDArray teacherLogp, NDArray ids, NDArray studentLogits, NDArray mask, double temperature) {
-        NDArray logq = studentLogits.div((float) temperature).logSoftmax(-1).gather(ids, 1); // [N, k]
+        NDArray logq = studentLogits.div(Torch.scalar(studentLogits, (float) temperature)).logSoftmax(-1).gather(ids, 1); // [N, k]
         NDArray p = teacherLogp.exp();
         NDArray top = p.mul(teacherLogp.sub(logq)).sum(new int[] {-1});
-        NDArray pTail = p.sum(new int[] {-1}).neg().add(1f).maximum(0f);
+        NDArray one = Torch.scalar(p, 1f);
+        NDArray pTail = p.sum(new int[] {-1}).neg().add(one).maximum(Torch.scalar(p, 0f));
         // q_tail as 1 - sum q_k, floored: float32 cannot tell a tail below ~1e-7 from zero anyway
-        NDArray qTail = logq.exp().sum(new int[] {-1}).neg().add(1f).maximum(1e-7f);
-        NDArray tail = pTail.mul(pTail.maximum(1e-30f).log().sub(qTail.log()));
+        NDArray qTail = logq.exp().sum(new int[] {-1}).neg().add(one).maximum(Torch.scalar(p, 1e-7f));
+        NDArray tail = pTail.mul(pTail.maximum(Torch.scalar(p, 1e-30f)).log().sub(qTail.log()));
         return masked(top.add(tail), mask);
     }
 
     /** alpha * T^2 * kl + (1 - alpha) * ce. */
     public static NDArray combine(NDArray kl, NDArray ce, double alpha, double temperature) {
         if (kl == null) return ce;
-        return kl.mul((float) (alpha * temperature * temperature)).add(ce.mul((float) (1 - alpha)));
+        return kl.mul(Torch.scalar(kl, (float) (alpha * temperature * temperature)))
+                .add(ce.mul(Torch.scalar(ce, (float) (1 - alpha))));
     }
 
     private static NDArray masked(NDArray perPosition, NDArray mask) {

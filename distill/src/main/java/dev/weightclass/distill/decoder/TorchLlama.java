@@ -9,6 +9,7 @@ import dev.weightclass.WeightclassException;
 import dev.weightclass.distill.ScratchInit;
 import dev.weightclass.distill.Slicing;
 import dev.weightclass.distill.train.Param;
+import dev.weightclass.distill.train.Torch;
 import dev.weightclass.runtime.Kernels;
 import dev.weightclass.runtime.LlamaConfig;
 import dev.weightclass.runtime.LlamaWeights;
@@ -216,7 +217,7 @@ public final class TorchLlama {
                 kk = kk.repeat(1, group);
                 v = v.repeat(1, group);
             }
-            NDArray p = q.matMul(kk.transpose(0, 1, 3, 2)).mul(scale).add(mask).softmax(-1); // [B, H, T, T]
+            NDArray p = q.matMul(kk.transpose(0, 1, 3, 2)).mul(Torch.scalar(q, scale)).add(mask).softmax(-1); // [B, H, T, T]
             NDArray a = p.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, c.qDim());
             x = x.add(a.matMul(k.wo().transpose()));
             h = rmsnorm(x, k.ffnNorm());
@@ -236,7 +237,7 @@ public final class TorchLlama {
     /** x / sqrt(mean(x^2) + eps) * w over the last axis. */
     private NDArray rmsnorm(NDArray x, NDArray w) {
         NDArray ms = x.square().mean(new int[] {-1}, true);
-        return x.div(ms.add(config.rmsEps()).sqrt()).mul(w);
+        return x.div(ms.add(Torch.scalar(ms, config.rmsEps())).sqrt()).mul(w);
     }
 
     /** 0 on and below the diagonal, a large negative number above it: [T, T]. */

@@ -9,6 +9,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import dev.weightclass.WeightclassException;
 import dev.weightclass.distill.ScratchInit;
+import dev.weightclass.distill.train.Torch;
 import dev.weightclass.format.ModelFile;
 import dev.weightclass.runtime.bert.BertConfig;
 import dev.weightclass.runtime.bert.BertTensors;
@@ -150,7 +151,7 @@ public final class DjlBert {
             NDArray q = split(linear(x, pre + "attention.self.query"), b, t, heads, hd);   // [B, heads, T, hd]
             NDArray k = split(linear(x, pre + "attention.self.key"), b, t, heads, hd);
             NDArray v = split(linear(x, pre + "attention.self.value"), b, t, heads, hd);
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(padding);   // [B, heads, T, T]
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(Torch.scalar(q, scale)).add(padding);   // [B, heads, T, T]
             NDArray ctx = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, h);
             x = norm(x.add(linear(ctx, pre + "attention.output.dense")), pre + "attention.output.LayerNorm");
             NDArray up = gelu(linear(x, pre + "intermediate.dense"));                      // [B, T, F]
@@ -167,12 +168,12 @@ public final class DjlBert {
     /** Mean over each sentence's tokens: sum(x * mask) / count. [B, T, H] -> [B, H] */
     public static NDArray meanPool(NDArray hidden, NDArray mask) {
         NDArray m = mask.expandDims(2);                                        // [B, T, 1]
-        return hidden.mul(m).sum(new int[] {1}).div(m.sum(new int[] {1}).maximum(1f));
+        return hidden.mul(m).sum(new int[] {1}).div(m.sum(new int[] {1}).maximum(Torch.scalar(m, 1f)));
     }
 
     /** Each row divided by its L2 norm (at least 1e-12, as the runtime). */
     public static NDArray normalize(NDArray x) {
-        return x.div(x.norm(new int[] {-1}, true).maximum(1e-12f));
+        return x.div(x.norm(new int[] {-1}, true).maximum(Torch.scalar(x, 1e-12f)));
     }
 
     private NDArray linear(NDArray x, String name) {
@@ -191,6 +192,7 @@ public final class DjlBert {
 
     /** 0.5 x (1 + erf(x / sqrt 2)): BERT's exact GELU. */
     static NDArray gelu(NDArray x) {
-        return x.mul(x.mul((float) (1 / Math.sqrt(2))).erf().add(1f)).mul(0.5f);
+        return x.mul(x.mul(Torch.scalar(x, (float) (1 / Math.sqrt(2)))).erf().add(Torch.scalar(x, 1f)))
+                .mul(Torch.scalar(x, 0.5f));
     }
 }

@@ -23,6 +23,8 @@ public final class AdamW {
     private final List<Param> params;
     private final List<NDArray> m = new ArrayList<>(), v = new ArrayList<>();
     private long t;
+    /** beta1, 1 - beta1, beta2, 1 - beta2, eps as float32 tensors, made once. */
+    private final NDArray b1, oneMinusBeta1, b2, oneMinusBeta2, epsilon;
 
     public AdamW(List<Param> params, NDManager manager, double beta1, double beta2, double eps, double weightDecay) {
         this.params = List.copyOf(params);
@@ -34,28 +36,50 @@ public final class AdamW {
             m.add(manager.zeros(p.value().getShape()));
             v.add(manager.zeros(p.value().getShape()));
         }
+        NDArray first = m.get(0);
+        b1 = Torch.scalar(first, (float) beta1);
+        oneMinusBeta1 = Torch.scalar(first, (float) (1 - beta1));
+        b2 = Torch.scalar(first, (float) beta2);
+        oneMinusBeta2 = Torch.scalar(first, (float) (1 - beta2));
+        epsilon = Torch.scalar(first, (float) eps);
     }
 
     public static AdamW standard(List<Param> params, NDManager manager, double weightDecay) {
         return new AdamW(params, manager, 0.9, 0.999, 1e-8, weightDecay);
     }
 
-    /** Updates every parameter in place from its gradient times {@code gradScale} (clipping), then zeroes the gradient. */
+    /**
+     * Updates every parameter in place from its gradient times {@code gradScale} (clipping), then
+     * zeroes the gradient. Per parameter this allocates four temporaries, each freed at once; the
+     * scalars are PyTorch tensors made once per step (a Java number would cost a direct buffer
+     * per operation). The arithmetic is the formula above, in the same order.
+     */
     public void step(double lr, double gradScale) {
         t++;
         double c1 = 1 - Math.pow(beta1, t), c2 = 1 - Math.pow(beta2, t);
-        for (int i = 0; i < params.size(); i++) {
-            Param p = params.get(i);
-            NDArray w = p.value();
-            NDArray g = w.getGradient();
-            NDArray gs = gradScale == 1 ? g : g.mul((float) gradScale);
-            NDArray mi = m.get(i), vi = v.get(i);
-            mi.muli((float) beta1).addi(gs.mul((float) (1 - beta1)));
-            vi.muli((float) beta2).addi(gs.square().muli((float) (1 - beta2)));
-            if (p.decay() && weightDecay != 0) w.muli((float) (1 - lr * weightDecay));
-            NDArray denom = vi.div((float) c2).sqrt().addi((float) eps);
-            w.subi(mi.mul((float) (lr / c1)).divi(denom));
-            g.subi(g); // zero for the next step (autograd accumulates)
+        NDArray any = params.get(0).value();
+        try (NDArray scale = Torch.scalar(any, (float) gradScale);
+             NDArray decay = Torch.scalar(any, (float) (1 - lr * weightDecay));
+             NDArray bias2 = Torch.scalar(any, (float) c2);
+             NDArray rate = Torch.scalar(any, (float) (lr / c1))) {
+            for (int i = 0; i < params.size(); i++) {
+                Param p = params.get(i);
+                NDArray w = p.value();
+                NDArray g = w.getGradient();
+                if (gradScale != 1) g.muli(scale); // g is zeroed below: scaling it in place costs no copy
+                NDArray mi = m.get(i), vi = v.get(i);
+                try (NDArray gm = g.mul(oneMinusBeta1); NDArray g2 = g.square()) {
+                    mi.muli(b1).addi(gm);
+                    vi.muli(b2).addi(g2.muli(oneMinusBeta2));
+                }
+                if (p.decay() && weightDecay != 0) w.muli(decay);
+                try (NDArray vc = vi.div(bias2); NDArray denom = vc.sqrt(); NDArray update = mi.mul(rate)) {
+                    denom.addi(epsilon);
+                    w.subi(update.divi(denom));
+                }
+                g.subi(g); // zero for the next step (autograd accumulates)
+                g.close();
+            }
         }
     }
 
@@ -82,8 +106,9 @@ public final class AdamW {
     public static double gradientNorm(List<Param> params) {
         double ss = 0;
         for (Param p : params) {
-            NDArray g = p.value().getGradient();
-            ss += g.square().sum().getFloat();
+            try (NDArray g = p.value().getGradient(); NDArray sq = g.square(); NDArray sum = sq.sum()) {
+                ss += sum.getFloat();
+            }
         }
         return Math.sqrt(ss);
     }

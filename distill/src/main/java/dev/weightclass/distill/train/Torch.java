@@ -1,7 +1,10 @@
 package dev.weightclass.distill.train;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * The PyTorch engine behind DJL, set up once per JVM: its thread pools sized for the machine (the
@@ -25,6 +28,19 @@ public final class Torch {
         }
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
         return engine;
+    }
+
+    /**
+     * {@code v} as a float32 scalar tensor in memory PyTorch allocates (in {@code like}'s manager),
+     * for arithmetic that autograd records: write {@code x.mul(Torch.scalar(x, 2f))}, never
+     * {@code x.mul(2f)}. DJL turns a Java number into a tensor over a Java direct buffer, which
+     * PyTorch does not own, and closes it at once; autograd keeps that operand for the backward
+     * pass (mul, div, maximum save it), and once a garbage collection has freed the buffer the
+     * backward reads freed memory: a NaN or a slightly wrong gradient, depending on GC timing.
+     * The values are the same (DJL's scalar is a float32 0-d tensor too), so results do not change.
+     */
+    public static NDArray scalar(NDArray like, float v) {
+        return like.getManager().full(new Shape(), v, DataType.FLOAT32);
     }
 
     /** A fresh root manager on the CPU. */
