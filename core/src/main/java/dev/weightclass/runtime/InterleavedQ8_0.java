@@ -127,4 +127,91 @@ final class InterleavedQ8_0 {
             acc3.intoArray(out, r + 48);
         }
     }
+
+    /**
+     * {@link #matvec} for two tokens at once (prompt processing): each loaded weight vector meets
+     * both activations. Per token the same operations in the same order: the results equal two
+     * {@link #matvec} calls bit for bit.
+     */
+    static void matvec2(MemorySegment p, int cols, QuantizedInput x, QuantizedInput y, float[] outX, float[] outY,
+                        int g0, int g1) {
+        int blocks = cols / 32;
+        short[] xl = x.qLow, xh = x.qHigh, yl = y.qLow, yh = y.qHigh;
+        for (int g = g0; g < g1; g++) {
+            FloatVector x0 = FloatVector.zero(F512), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+            long o = (long) g * blocks * GROUP_BLOCK_BYTES;
+            for (int b = 0; b < blocks; b++, o += GROUP_BLOCK_BYTES) {
+                IntVector s0 = IntVector.zero(I512), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+                for (int half = 0; half < 2; half++) {
+                    ShortVector ae = ShortVector.zero(S512), ao = ae, be = ae, bo = ae, ce = ae, co = ae, de = ae, dd = ae;
+                    int xo = 32 * b + 16 * half;
+                    long cb = o + 1024L * half;
+                    for (int k = 0; k < 16; k++) {
+                        ShortVector v = ShortVector.fromMemorySegment(S512, p, cb + 64L * k, LE);
+                        ShortVector e = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+                        ShortVector od = v.lanewise(VectorOperators.ASHR, 8);
+                        short lo = xl[xo + k], hi = xh[xo + k], lo2 = yl[xo + k], hi2 = yh[xo + k];
+                        ae = e.mul(lo).add(ae);
+                        ao = od.mul(lo).add(ao);
+                        be = e.mul(hi).add(be);
+                        bo = od.mul(hi).add(bo);
+                        ce = e.mul(lo2).add(ce);
+                        co = od.mul(lo2).add(co);
+                        de = e.mul(hi2).add(de);
+                        dd = od.mul(hi2).add(dd);
+                    }
+                    IntVector aE = ae.reinterpretAsInts(), aO = ao.reinterpretAsInts();
+                    IntVector bE = be.reinterpretAsInts(), bO = bo.reinterpretAsInts();
+                    s0 = s0.add(aE.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                            .add(bE.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 12));
+                    s1 = s1.add(aE.lanewise(VectorOperators.ASHR, 16))
+                            .add(bE.lanewise(VectorOperators.ASHR, 16).lanewise(VectorOperators.LSHL, 4));
+                    s2 = s2.add(aO.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                            .add(bO.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 12));
+                    s3 = s3.add(aO.lanewise(VectorOperators.ASHR, 16))
+                            .add(bO.lanewise(VectorOperators.ASHR, 16).lanewise(VectorOperators.LSHL, 4));
+                    aE = ce.reinterpretAsInts();
+                    aO = co.reinterpretAsInts();
+                    bE = de.reinterpretAsInts();
+                    bO = dd.reinterpretAsInts();
+                    t0 = t0.add(aE.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                            .add(bE.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 12));
+                    t1 = t1.add(aE.lanewise(VectorOperators.ASHR, 16))
+                            .add(bE.lanewise(VectorOperators.ASHR, 16).lanewise(VectorOperators.LSHL, 4));
+                    t2 = t2.add(aO.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                            .add(bO.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 12));
+                    t3 = t3.add(aO.lanewise(VectorOperators.ASHR, 16))
+                            .add(bO.lanewise(VectorOperators.ASHR, 16).lanewise(VectorOperators.LSHL, 4));
+                }
+                IntVector sa = IntVector.fromMemorySegment(I512, p, o + 2048, LE);
+                IntVector sb = IntVector.fromMemorySegment(I512, p, o + 2112, LE);
+                FloatVector d0 = sa.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
+                FloatVector d1 = sa.lanewise(VectorOperators.LSHR, 3).and(0x7FFF << 13).reinterpretAsFloats().mul(0x1p112f);
+                FloatVector d2 = sb.and(0x7FFF).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
+                FloatVector d3 = sb.lanewise(VectorOperators.LSHR, 3).and(0x7FFF << 13).reinterpretAsFloats().mul(0x1p112f);
+                d0 = d0.reinterpretAsInts().or(sa.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+                d1 = d1.reinterpretAsInts().or(sa.and(0x80000000)).reinterpretAsFloats();
+                d2 = d2.reinterpretAsInts().or(sb.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+                d3 = d3.reinterpretAsInts().or(sb.and(0x80000000)).reinterpretAsFloats();
+                float dx = x.d[b], dy = y.d[b];
+                x0 = x0.add(((FloatVector) s0.convert(VectorOperators.I2F, 0)).mul(d0.mul(dx)));
+                x1 = x1.add(((FloatVector) s1.convert(VectorOperators.I2F, 0)).mul(d1.mul(dx)));
+                x2 = x2.add(((FloatVector) s2.convert(VectorOperators.I2F, 0)).mul(d2.mul(dx)));
+                x3 = x3.add(((FloatVector) s3.convert(VectorOperators.I2F, 0)).mul(d3.mul(dx)));
+                y0 = y0.add(((FloatVector) t0.convert(VectorOperators.I2F, 0)).mul(d0.mul(dy)));
+                y1 = y1.add(((FloatVector) t1.convert(VectorOperators.I2F, 0)).mul(d1.mul(dy)));
+                y2 = y2.add(((FloatVector) t2.convert(VectorOperators.I2F, 0)).mul(d2.mul(dy)));
+                y3 = y3.add(((FloatVector) t3.convert(VectorOperators.I2F, 0)).mul(d3.mul(dy)));
+            }
+            int r = g * ROWS;
+            x0.intoArray(outX, r);
+            x1.intoArray(outX, r + 16);
+            x2.intoArray(outX, r + 32);
+            x3.intoArray(outX, r + 48);
+            y0.intoArray(outY, r);
+            y1.intoArray(outY, r + 16);
+            y2.intoArray(outY, r + 32);
+            y3.intoArray(outY, r + 48);
+        }
+    }
 }

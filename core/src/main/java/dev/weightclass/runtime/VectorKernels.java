@@ -425,6 +425,27 @@ final class VectorKernels extends RowKernels {
     @Override
     void matmulRows(WeightMatrix w, QuantizedInput[] in, float[][] out, int n, int r0, int r1) {
         int cols = w.cols();
+        if (w.interleaved() != null && in[0].kind == QuantizedInput.Kind.Q8_0) {
+            // whole row groups from the interleaved copy, several tokens per pass over a group's weights;
+            // tokens in blocks whose activations stay in cache while every group meets them
+            int group = interleave(w.type()), done = Math.min(r1, w.rows() / group * group);
+            MemorySegment p = w.interleaved();
+            for (int t0 = 0; t0 < n && r0 < done; t0 += TOKEN_BLOCK) {
+                int t1 = Math.min(n, t0 + TOKEN_BLOCK);
+                for (int g = r0 / group; g < done / group; g++) {
+                    int t = t0;
+                    if (w.type() == TensorType.Q4_0) {
+                        for (; t + 4 <= t1; t += 4) InterleavedQ4_0.matvec4(p, cols, in, t, out, g, g + 1);
+                        for (; t < t1; t++) InterleavedQ4_0.matvec(p, cols, in[t], out[t], g, g + 1);
+                    } else {
+                        for (; t + 2 <= t1; t += 2) InterleavedQ8_0.matvec2(p, cols, in[t], in[t + 1], out[t], out[t + 1], g, g + 1);
+                        for (; t < t1; t++) InterleavedQ8_0.matvec(p, cols, in[t], out[t], g, g + 1);
+                    }
+                }
+            }
+            r0 = Math.max(r0, done);
+            if (r0 >= r1) return;
+        }
         float[][] t = tile(cols);
         float[][] x = new float[n][];
         for (int b = 0; b < n; b++) x[b] = in[b].values;

@@ -70,6 +70,28 @@ class InterleavedKernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @CsvSource({"Q4_0, 96, 256, 1, 7", "Q4_0, 103, 64, 2, 9", "Q8_0, 128, 256, 2, 6", "Q8_0, 200, 64, 1, 5"})
+    void batchedProductsEqualOneTokenAtATime(TensorType type, int rows, int cols, int threads, int n) {
+        assumeTrue(InterleavedQ4_0.available(), "no 512-bit vectors on this machine: the interleaved kernels are not used");
+        WeightMatrix w = weight(type, rows, cols, 77);
+        float[][] x = new float[n][], batched = new float[n][rows];
+        for (int t = 0; t < n; t++) x[t] = input(cols, 100 + t);
+        try (Kernels vector = Kernels.vector(threads)) {
+            WeightMatrix p = vector.prepare(w);
+            vector.matmul(p, x, batched, n);
+            int grouped = rows / VectorKernels.interleave(type) * VectorKernels.interleave(type);
+            for (int t = 0; t < n; t++) {
+                float[] single = new float[rows];
+                vector.matvec(p, x[t], single);
+                assertThat(java.util.Arrays.copyOf(batched[t], grouped)).containsExactly(java.util.Arrays.copyOf(single, grouped));
+                for (int r = 0; r < rows; r++) {
+                    assertThat(batched[t][r]).isCloseTo(single[r], org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(single[r]))));
+                }
+            }
+        }
+    }
+
     @Test
     void onlyQ4_0AndQ8_0WithQuantizedInputsAreInterleaved() {
         WeightMatrix w = weight(TensorType.Q4_0, 64, 64, 5);

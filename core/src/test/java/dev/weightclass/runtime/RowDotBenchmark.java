@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * Matrix-vector products as generation runs them (one token, n = 1): a [256, 2048] weight in native
  * memory (like the mapped model file; 256 rows stay in a core's L2 cache, so this measures the
  * kernel, not the memory), the input converted per call as the runtime does (Q8_0 blocks for
- * Q8_0/Q4_0 weights, F32 for Q6_K), single thread, scalar reference vs Vector API. Divide the
+ * Q8_0/Q4_0 weights, F32 for Q6_K), single thread, scalar reference vs Vector API (which reads the
+ * row-interleaved copy {@link Kernels#prepare} makes of Q4_0/Q8_0 weights). Divide the
  * score by 256 for one row dot of 2048. Not part of the test run; docs/BENCHMARKS.md says how to
  * run it and holds the figures.
  */
@@ -55,8 +56,9 @@ public class RowDotBenchmark {
         arena = Arena.ofShared();
         MemorySegment native_ = arena.allocate(s.w().data().byteSize(), 64);
         native_.copyFrom(s.w().data());
-        w = new WeightMatrix("w", s.w().type(), ROWS, COLS, native_);
         kernels = impl.equals("scalar") ? Kernels.scalar(1) : Kernels.vector(1);
+        // as a loaded model holds it: Q4_0/Q8_0 get the vector kernels' row-interleaved copy
+        w = kernels.prepare(new WeightMatrix("w", s.w().type(), ROWS, COLS, native_));
         Random r = new Random(2);
         for (int i = 0; i < COLS; i++) x[i] = (float) r.nextGaussian();
     }

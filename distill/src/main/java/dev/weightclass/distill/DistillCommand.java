@@ -54,8 +54,17 @@ import java.util.concurrent.Callable;
         description = {"Train a smaller student model to imitate a teacher (knowledge distillation).",
                 "",
                 "The student keeps fewer blocks (--layers 2 takes every k-th teacher block, --init-layers 0,3 "
-                        + "names them) and optionally a narrower feed-forward width (--ffn), starting from the "
-                        + "teacher's own weights. Its size is printed before training starts.",
+                        + "names them) and optionally a narrower feed-forward width (--ffn) and hidden width (--dim), "
+                        + "starting from the teacher's own weights. Its size is printed before training starts, and "
+                        + "a student that is not smaller than the teacher is refused.",
+                "",
+                "Narrowing keeps the teacher's strongest parts: --ffn the FFN units with the largest weight norms "
+                        + "of each block; --dim the residual channels whose weights carry the largest share of every "
+                        + "tensor's norm (the same channels in all tensors and norms) and whole attention heads at the "
+                        + "teacher's head width, so --dim must be a multiple of it (aidreams260K: 16; MiniLM: 32). "
+                        + "--init scratch starts the narrowed tensors random instead (N(0, 0.02^2), norms 1, "
+                        + "biases 0, seeded by --seed). An encoder of another width learns the teacher's embeddings "
+                        + "through a projection used in training only.",
                 "",
                 "Decoders: loss = A * T^2 * KL(teacher_T || student_T) + (1 - A) * cross-entropy on the next "
                         + "token, on --data plus --generate N texts the teacher writes itself. Teacher logits are "
@@ -76,8 +85,12 @@ import java.util.concurrent.Callable;
                 "",
                 "Example: weightclass distill aidreams260K-f32.gguf --layers 2 --data teacher_samples.txt "
                         + "--generate 400 --steps 600 -o student.gguf --baseline",
+                "         weightclass distill aidreams260K-f32.gguf --layers 2 --dim 48 --data teacher_samples.txt "
+                        + "--generate 400 -o narrow.gguf",
                 "         weightclass distill all-minilm-l6-v2.onnx --init-layers 0,3,5 --data sts-train.tsv "
                         + "--data alice.txt --sts sts-dev.tsv --lr 1e-4 --steps 300 -o minilm-l3",
+                "         weightclass distill all-minilm-l6-v2.onnx --init-layers 0,3,5 --dim 256 --ffn 1024 "
+                        + "--data sts-train.tsv --sts sts-dev.tsv -o minilm-w256",
                 ""},
         sortOptions = false)
 public final class DistillCommand implements Callable<Integer> {

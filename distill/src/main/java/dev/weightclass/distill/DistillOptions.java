@@ -30,7 +30,7 @@ public final class DistillOptions {
     public Integer dim;
 
     @Option(names = "--init", paramLabel = "slice|scratch", defaultValue = "slice", description = "How tensors narrowed by --dim or --ffn start: slice = the teacher's strongest rows and columns (default); scratch = random, N(0, 0.02^2) matrices, norm weights 1, biases 0, seeded by --seed.")
-    public String init;
+    public String init = "slice";
 
     /** True for {@code --init scratch}. */
     public boolean scratch() {

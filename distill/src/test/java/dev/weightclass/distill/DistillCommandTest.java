@@ -25,7 +25,7 @@ class DistillCommandTest {
     void helpTeachesTheOptions() {
         Run r = run("distill", "--help");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("--layers", "--init-layers", "--alpha", "--temperature", "--resume", "--generate",
+        assertThat(r.out()).contains("--layers", "--init-layers", "--dim", "--init", "multiple of", "--alpha", "--temperature", "--resume", "--generate",
                 "T^2 * KL");
     }
 
