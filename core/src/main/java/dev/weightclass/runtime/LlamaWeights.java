@@ -12,7 +12,8 @@ import java.util.Optional;
 /**
  * The weights of a llama-family decoder, found by name in any of the three naming schemes
  * (GGUF {@code blk.N.attn_q.weight}, Hugging Face {@code model.layers.N.self_attn.q_proj.weight},
- * llama2.c {@code layers.N.wq}). Matrices stay in the mapped file; only the
+ * llama2.c {@code layers.N.wq}). Matrices stay in the mapped file (the vector kernels keep a
+ * row-interleaved copy of Q4_0/Q8_0 ones instead: {@link #preparedFor}); only the
  * small 1-D norms and biases are copied into float arrays.
  */
 public final class LlamaWeights {
