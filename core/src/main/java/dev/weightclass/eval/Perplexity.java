@@ -45,6 +45,16 @@ public final class Perplexity {
      */
     public static Result evaluate(LlamaModel model, LlamaModel reference, int[] tokens, int ctx, int bos,
                                   IntConsumer onChunk) {
+        return evaluate(model, reference, tokens, ctx, bos, onChunk, null);
+    }
+
+    /**
+     * {@link #evaluate(LlamaModel, LlamaModel, int[], int, int, IntConsumer)}, also handing the running
+     * figures (over the chunks so far) to {@code running} after each chunk, as llama-perplexity
+     * prints them per chunk; may be null.
+     */
+    public static Result evaluate(LlamaModel model, LlamaModel reference, int[] tokens, int ctx, int bos,
+                                  IntConsumer onChunk, java.util.function.Consumer<Result> running) {
         if (ctx < 4) throw new WeightclassException("--ctx must be at least 4, got " + ctx);
         int chunks = tokens.length / ctx;
         if (chunks < 1) {
@@ -93,10 +103,14 @@ public final class Perplexity {
             kl += acc[2];
             agree += counts[0];
             scored += scoredPerChunk;
+            if (running != null) running.accept(result(nll, refNll, kl, agree, c + 1, scored, reference != null));
             if (onChunk != null) onChunk.accept(c);
         }
+        return result(nll, refNll, kl, agree, chunks, scored, reference != null);
+    }
+
+    private static Result result(double nll, double refNll, double kl, long agree, int chunks, long scored, boolean ref) {
         double mean = nll / scored;
-        boolean ref = reference != null;
         return new Result(Math.exp(mean), mean, chunks, scored, ref ? Math.exp(refNll / scored) : Double.NaN,
                 ref ? kl / scored : Double.NaN, ref ? (double) agree / scored : Double.NaN);
     }

@@ -50,17 +50,13 @@ final class HfLlamaSource {
         if (name.isEmpty()) name = ConvertedSource.nameOf(dir);
         Map<String, GgufValue> kv = ConvertedSource.llamaKeys(name.substring(name.lastIndexOf('/') + 1), h, eps, theta);
         int vocabSize = h.vocabSize();
-        Path spm = dir.resolve("tokenizer.model");
         if (vocab != null) {
             kv.putAll(GgufVocab.fromFile(vocab, vocabSize));
-        } else if (Files.isRegularFile(spm)) {
-            kv.putAll(GgufVocab.fromSentencePiece(spm, vocabSize));
-        } else if (Files.isRegularFile(dir.resolve("tokenizer.json"))) {
-            Map<String, GgufValue> tok = HfTokenizerVocab.read(dir, vocabSize, warn);
-            if (tok != null) kv.putAll(tok);
         } else {
-            warn.accept(dir + ": no tokenizer.model or tokenizer.json: the GGUF is written without a tokenizer "
-                    + "(give one with --vocab FILE)");
+            Map<String, GgufValue> tok = HfTokenizers.ggufKeys(dir, vocabSize,
+                    w -> warn.accept(w.endsWith("tokenizer.json") ? w + ": the GGUF is written without a tokenizer "
+                            + "(give one with --vocab FILE)" : w));
+            if (tok != null) kv.putAll(tok);
         }
         ConvertedSource out = new ConvertedSource(s, kv);
         boolean tied = Boolean.TRUE.equals(h.tiedEmbeddings());

@@ -51,7 +51,12 @@ final class HfTokenizerVocab {
      * @param vocabSize the model's vocabulary (embedding rows); 0 when unknown
      */
     static Map<String, GgufValue> read(Path dir, int vocabSize, Consumer<String> warn) throws IOException {
-        Path file = dir.resolve("tokenizer.json");
+        return readFile(dir.resolve("tokenizer.json"), vocabSize, warn);
+    }
+
+    /** The same for a tokenizer.json of any name; the other side files are looked for beside it. */
+    static Map<String, GgufValue> readFile(Path file, int vocabSize, Consumer<String> warn) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
         JsonNode root = HfJson.readOptional(file, "a tokenizer.json");
         if (root == null) return null;
         JsonNode model = root.path("model");

@@ -1,6 +1,10 @@
 package dev.weightclass.runtime;
 
 import dev.weightclass.tensor.TensorType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -22,6 +26,10 @@ import java.lang.foreign.ValueLayout;
  * </ul>
  */
 final class LlamaCppKernels extends RowKernels {
+
+    /** ggml's AVX2 registers: 8 float lanes, whatever this machine's preferred width. */
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     private final VectorKernels other;
     private final ThreadLocal<float[]> lanes = ThreadLocal.withInitial(() -> new float[32]);
@@ -58,9 +66,10 @@ final class LlamaCppKernels extends RowKernels {
             return;
         }
         Row row = row(w.cols());
+        int[][] xt = transposed(w, new QuantizedInput[] {x}, 1);
         for (int r = r0; r < r1; r++) {
             row.load(w, r);
-            out[r] = product(w.type(), row, x, w.cols(), false);
+            out[r] = product(w.type(), row, x, xt[0], w.cols(), false);
         }
     }
 
@@ -73,16 +82,39 @@ final class LlamaCppKernels extends RowKernels {
         // llamafile_sgemm takes float products of 2+ tokens when k % 8 == 0 and m % 4 == 0
         boolean gemm = n >= 2 && w.cols() % 8 == 0 && w.rows() % 4 == 0;
         Row row = row(w.cols());
+        int[][] xt = transposed(w, x, n);
         for (int r = r0; r < r1; r++) {
             row.load(w, r);
-            for (int b = 0; b < n; b++) out[b][r] = product(w.type(), row, x[b], w.cols(), gemm);
+            for (int b = 0; b < n; b++) out[b][r] = product(w.type(), row, x[b], xt[b], w.cols(), gemm);
         }
+    }
+
+    /**
+     * For block types: each token's activation quants with every 32-block transposed as 4 x 8
+     * ({@code [8k + l] = q[4l + k]}), so that 8 int lanes summed over k give the sums of 4
+     * consecutive products ggml's maddubs+madd form. Null entries for float types.
+     */
+    private int[][] transposed(WeightMatrix w, QuantizedInput[] x, int n) {
+        int[][] out = new int[n][];
+        if (!BlockQuants.supports(w.type())) return out;
+        int cols = w.cols();
+        for (int b = 0; b < n; b++) {
+            int[] t = out[b] = new int[cols];
+            float[] q = x[b].q;
+            for (int o = 0; o < cols; o += 32) {
+                for (int l = 0; l < 8; l++) {
+                    for (int k = 0; k < 4; k++) t[o + 8 * k + l] = (int) q[o + 4 * l + k];
+                }
+            }
+        }
+        return out;
     }
 
     /** One weight row, decoded once for all the tokens: floats, or a block type's integer quants, scales and minimums. */
     private static final class Row {
         float[] values = new float[0];
-        int[] quants = new int[0];
+        int[] quants = new int[0];   // per 32-block transposed as 4 x 8, like the activations (see transposed)
+        final int[] block = new int[32];
         float[] scales = new float[0], mins = new float[0];
 
         void load(WeightMatrix w, int r) {
@@ -95,7 +127,10 @@ final class LlamaCppKernels extends RowKernels {
             long base = w.rowOffset(r), bytes = t.bytesFor(32);
             for (int b = 0; b < w.cols() / 32; b++) {
                 long bo = base + bytes * b;
-                BlockQuants.unpack(t, s, bo, quants, 32 * b);
+                BlockQuants.unpack(t, s, bo, block, 0);
+                for (int l = 0; l < 8; l++) {
+                    for (int k = 0; k < 4; k++) quants[32 * b + 8 * k + l] = block[4 * l + k];
+                }
                 scales[b] = RowDecoder.f16(s, bo);
                 if (t == TensorType.Q4_1 || t == TensorType.Q5_1) mins[b] = RowDecoder.f16(s, bo + 2);
             }
@@ -116,8 +151,8 @@ final class LlamaCppKernels extends RowKernels {
     }
 
     /** The loaded row times x. */
-    private float product(TensorType t, Row row, QuantizedInput x, int cols, boolean gemm) {
-        if (BlockQuants.supports(t)) return blocks(t, row, x, cols);
+    private float product(TensorType t, Row row, QuantizedInput x, int[] xt, int cols, boolean gemm) {
+        if (BlockQuants.supports(t)) return blocks(t, row, x, xt, cols);
         float[] w = row.values, v = x.values;
         if (gemm) return tinyBlas(w, v, cols);
         return switch (t) {
@@ -129,12 +164,11 @@ final class LlamaCppKernels extends RowKernels {
 
     /** tinyBLAS: one 8-lane FMA accumulator over the row, then the horizontal sum. */
     private float tinyBlas(float[] w, float[] x, int n) {
-        float[] acc = lanes.get();
-        java.util.Arrays.fill(acc, 0, 8, 0f);
-        for (int c = 0; c < n; c += 8) {
-            for (int l = 0; l < 8; l++) acc[l] = Math.fma(w[c + l], x[c + l], acc[l]);
-        }
-        return LlamaCppOrder.hsum8(acc, 0);
+        FloatVector acc = FloatVector.zero(F8);
+        for (int c = 0; c < n; c += 8) acc = FloatVector.fromArray(F8, w, c).fma(FloatVector.fromArray(F8, x, c), acc);
+        float[] l = lanes.get();
+        acc.intoArray(l, 0);
+        return LlamaCppOrder.hsum8(l, 0);
     }
 
     /**
@@ -143,16 +177,14 @@ final class LlamaCppKernels extends RowKernels {
      * a product of two bf16 values is exact in float, so both give this.)
      */
     private static void fourAccumulators(float[] w, float[] x, int np, float[] acc) {
-        java.util.Arrays.fill(acc, 0, 32, 0f);
+        FloatVector a0 = FloatVector.zero(F8), a1 = a0, a2 = a0, a3 = a0;
         for (int i = 0; i < np; i += 32) {
-            for (int j = 0; j < 4; j++) {
-                for (int l = 0; l < 8; l++) {
-                    int k = i + 8 * j + l, a = 8 * j + l;
-                    acc[a] = Math.fma(w[k], x[k], acc[a]);
-                }
-            }
+            a0 = FloatVector.fromArray(F8, w, i).fma(FloatVector.fromArray(F8, x, i), a0);
+            a1 = FloatVector.fromArray(F8, w, i + 8).fma(FloatVector.fromArray(F8, x, i + 8), a1);
+            a2 = FloatVector.fromArray(F8, w, i + 16).fma(FloatVector.fromArray(F8, x, i + 16), a2);
+            a3 = FloatVector.fromArray(F8, w, i + 24).fma(FloatVector.fromArray(F8, x, i + 24), a3);
         }
-        for (int l = 0; l < 8; l++) acc[l] = (acc[l] + acc[16 + l]) + (acc[8 + l] + acc[24 + l]);
+        a0.add(a2).add(a1.add(a3)).intoArray(acc, 0);
     }
 
     /** ggml_vec_dot_f32: float sum, tail in float (contracted, see LlamaCppOrder). */
@@ -184,22 +216,22 @@ final class LlamaCppKernels extends RowKernels {
      * integer sum of elements 4l..4l+3 and gets one FMA by the product of the two scales; the
      * weight minimums times the activation sums go into a separate float sum (an FMA each).
      */
-    private float blocks(TensorType t, Row row, QuantizedInput x, int cols) {
-        float[] acc = lanes.get();
-        java.util.Arrays.fill(acc, 0, 8, 0f);
+    private float blocks(TensorType t, Row row, QuantizedInput x, int[] xt, int cols) {
         int[] q = row.quants;
         boolean withMin = t == TensorType.Q4_1 || t == TensorType.Q5_1;
+        FloatVector acc = FloatVector.zero(F8);
         float mins = 0f;
         for (int b = 0; b < cols / 32; b++) {
-            float d = row.scales[b] * x.d[b];
-            for (int l = 0; l < 8; l++) {
-                int o = 32 * b + 4 * l;
-                int sum = q[o] * (int) x.q[o] + q[o + 1] * (int) x.q[o + 1] + q[o + 2] * (int) x.q[o + 2] + q[o + 3] * (int) x.q[o + 3];
-                acc[l] = Math.fma(d, (float) sum, acc[l]);
-            }
+            int o = 32 * b;
+            IntVector sum = IntVector.fromArray(I8, q, o).mul(IntVector.fromArray(I8, xt, o));
+            for (int k = 8; k < 32; k += 8) sum = sum.add(IntVector.fromArray(I8, q, o + k).mul(IntVector.fromArray(I8, xt, o + k)));
+            FloatVector lanesAsFloats = (FloatVector) sum.convert(VectorOperators.I2F, 0);
+            acc = lanesAsFloats.fma(FloatVector.broadcast(F8, row.scales[b] * x.d[b]), acc);
             if (withMin) mins = Math.fma(row.mins[b], x.s[b], mins);
         }
-        return withMin ? LlamaCppOrder.hsum8(acc, 0) + mins : LlamaCppOrder.hsum8(acc, 0);
+        float[] l = lanes.get();
+        acc.intoArray(l, 0);
+        return withMin ? LlamaCppOrder.hsum8(l, 0) + mins : LlamaCppOrder.hsum8(l, 0);
     }
 
     // ---- the rest: as the vector kernels (not on the evaluation's path or exact either way) ----

@@ -89,6 +89,24 @@ class RunEvalCommandTest {
     }
 
     @Test
+    void matchLlamaCppReproducesThePrintedRunningPerplexity() throws Exception {
+        Result r = run("eval", data("aidreams260K-q8_0.gguf"), "--reference", data("aidreams260K-f32.gguf"),
+                "--text", data("aidreams260K_teacher_samples.txt"), "--ctx", "128", "--chunks", "5", "--match", "llama.cpp",
+                "--json", "-t", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode j = r.json();
+        // llama-perplexity --kl-divergence on aidreams260K.Q8_0.llamacpp (same tensor bytes), after chunk 5
+        assertThat(j.path("chunks").asInt()).isEqualTo(5);
+        assertThat(j.path("perplexity").asDouble()).isCloseTo(11.4024, within(1.5e-4));
+        assertThat(j.path("mean_kl").asDouble()).isCloseTo(0.00027, within(0.000005));
+
+        Result bad = run("eval", data("aidreams260K-q8_0.gguf"), "--text", data("aidreams260K_teacher_samples.txt"),
+                "--match", "pytorch");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--match");
+    }
+
+    @Test
     void badInputIsOneLineAndExitCode2(@TempDir Path dir) throws Exception {
         // not a decoder the runtime runs
         Result onnx = run("run", data("aidreams260K.onnx"), "-n", "1");

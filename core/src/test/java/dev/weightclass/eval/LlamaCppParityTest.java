@@ -100,12 +100,49 @@ class LlamaCppParityTest {
         assertThat(r.top1Agreement() * 100).as("same top token %").isCloseTo(100.0, within(0.1));
     }
 
+    /**
+     * Where every product has a reproduced kernel (F16, Q8_0, Q4_1 and Q5_1 with F16 ffn_down), the
+     * running perplexity after each of the 55 chunks equals what llama-perplexity printed (4
+     * decimals) up to one unit of the last digit: the same operations in the same order, not only
+     * the same mean.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"data:aidreams260K-f16.gguf, kld-aidreams260K-f16.log",
+            "golden:aidreams260K.Q8_0.llamacpp.gguf, kld-aidreams260K.Q8_0.llamacpp.log",
+            "golden:aidreams260K.Q4_1.pure.llamacpp.gguf, kld-aidreams260K.Q4_1.pure.llamacpp.log",
+            "golden:aidreams260K.Q5_1.pure.llamacpp.gguf, kld-aidreams260K.Q5_1.pure.llamacpp.log"})
+    void perplexityAfterEveryChunkMatchesLlamaPerplexity(String file, String log) throws Exception {
+        java.util.List<Double> printed = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(SharedData.golden("logs/ppl/" + log))) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 3 && f[0].matches("\\d+") && f[2].equals("±")) printed.add(Double.parseDouble(f[1]));
+        }
+        assertThat(printed).hasSize(55);
+        java.util.List<Perplexity.Result> ours = running(file);
+        for (int c = 0; c < 55; c++) {
+            assertThat(ours.get(c).perplexity()).as("perplexity after chunk " + (c + 1)).isCloseTo(printed.get(c), within(1.5e-4));
+        }
+    }
+
+    /** Running figures after each chunk, per file, so each variant runs once for all the tests. */
+    static final java.util.Map<String, java.util.List<Perplexity.Result>> RUNS = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** file: "data:NAME" (../shared/data/aidreams260K) or "golden:NAME" (../shared/golden), scored against F32. */
     private static Perplexity.Result evaluate(String file) throws Exception {
+        java.util.List<Perplexity.Result> r = running(file);
+        return r.get(r.size() - 1);
+    }
+
+    private static java.util.List<Perplexity.Result> running(String file) throws Exception {
+        java.util.List<Perplexity.Result> cached = RUNS.get(file);
+        if (cached != null) return cached;
         Path path = file.startsWith("data:") ? SharedData.data("aidreams260K/" + file.substring(5))
                 : SharedData.golden(file.substring(7));
+        java.util.List<Perplexity.Result> out = new java.util.ArrayList<>();
         try (LlamaModel m = LlamaModel.owning(ModelFile.open(path), kernels)) {
-            return Perplexity.evaluate(m, reference, tokens, 128, 1, null);
+            Perplexity.evaluate(m, reference, tokens, 128, 1, null, out::add);
         }
+        RUNS.put(file, out);
+        return out;
     }
 }

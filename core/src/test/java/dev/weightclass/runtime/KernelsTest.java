@@ -17,11 +17,13 @@ import static org.assertj.core.api.Assertions.within;
 class KernelsTest {
     static final Kernels SCALAR = Kernels.scalar(1);
     static final Kernels VECTOR = Kernels.vector(2);
+    static final Kernels LLAMA_CPP = Kernels.llamaCpp(2);
 
     @AfterAll
     static void close() {
         SCALAR.close();
         VECTOR.close();
+        LLAMA_CPP.close();
     }
 
     /** A random [rows, cols] weight of the given type, plus the float values it encodes. */
@@ -141,6 +143,11 @@ class KernelsTest {
         VECTOR.matvec(s.w(), x[0], mvV);
         SCALAR.matmul(s.w(), x, outS, n);
         VECTOR.matmul(s.w(), x, outV, n);
+        // llama.cpp's operation order: another summation order, the same products
+        float[] mvL = new float[rows];
+        float[][] outL = new float[n][rows];
+        LLAMA_CPP.matvec(s.w(), x[0], mvL);
+        LLAMA_CPP.matmul(s.w(), x, outL, n);
         for (int r = 0; r < rows; r++) {
             double exact = 0, mag = 0;
             for (int c = 0; c < cols; c++) {
@@ -153,6 +160,8 @@ class KernelsTest {
             assertThat((double) mvV[r]).isCloseTo(mvS[r], within(1e-5 * mag + 1e-7));
             assertThat(outS[0][r]).isEqualTo(mvS[r]);
             for (int b = 0; b < n; b++) assertThat(outV[b][r]).isCloseTo(outS[b][r], within((float) (tol + 1e-5 * mag)));
+            assertThat((double) mvL[r]).isCloseTo(exact, within(tol));
+            for (int b = 0; b < n; b++) assertThat(outL[b][r]).isCloseTo(outS[b][r], within((float) (tol + 1e-5 * mag)));
         }
     }
 

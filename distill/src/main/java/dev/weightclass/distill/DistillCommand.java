@@ -66,6 +66,16 @@ import java.util.concurrent.Callable;
                         + "biases 0, seeded by --seed). An encoder of another width learns the teacher's embeddings "
                         + "through a projection used in training only.",
                 "",
+                "Decoder teachers: GGUF (student written as GGUF), a Hugging Face safetensors folder with "
+                        + "config.json (student written as a folder: model.safetensors, config.json, tokenizer.json; "
+                        + "--tokenizer FILE when the folder has no tokenizer) or a llama2.c checkpoint with its "
+                        + "tokenizer.bin (student written as GGUF: llama2.c files hold no tokenizer). --vocab N|auto "
+                        + "gives the student a smaller vocabulary: the tokens the data uses plus every token the "
+                        + "tokenizer needs to reach them (merge steps, byte and special tokens); the student's "
+                        + "tokenizer must split every training and held-out text exactly as the teacher's, or the "
+                        + "command stops (exit 2). The KL then uses the teacher's distribution renormalised over "
+                        + "the kept tokens.",
+                "",
                 "Decoders: loss = A * T^2 * KL(teacher_T || student_T) + (1 - A) * cross-entropy on the next "
                         + "token, on --data plus --generate N texts the teacher writes itself. Teacher logits are "
                         + "cached once as their top K (--top-k) per position. The held-out NLL of the student "
@@ -87,6 +97,8 @@ import java.util.concurrent.Callable;
                         + "--generate 400 --steps 600 -o student.gguf --baseline",
                 "         weightclass distill aidreams260K-f32.gguf --layers 2 --dim 48 --data teacher_samples.txt "
                         + "--generate 400 -o narrow.gguf",
+                "         weightclass distill aidreams260K/hf --tokenizer tok512.bin --layers 2 --vocab auto "
+                        + "--data teacher_samples.txt --steps 300 -o student-hf",
                 "         weightclass distill all-minilm-l6-v2.onnx --init-layers 0,3,5 --data sts-train.tsv "
                         + "--data alice.txt --sts sts-dev.tsv --lr 1e-4 --steps 300 -o minilm-l3",
                 "         weightclass distill all-minilm-l6-v2.onnx --init-layers 0,3,5 --dim 256 --ffn 1024 "
@@ -111,6 +123,10 @@ public final class DistillCommand implements Callable<Integer> {
         int threads = o.threads != null ? o.threads : Torch.defaultThreads();
         try (NDManager manager = Torch.manager(threads); ModelFile teacher = ModelFile.open(o.teacher)) {
             Recipe recipe = Recipes.forTeacher(teacher);
+            if (!recipe.kind().equals("decoder") && (o.vocab != null || o.tokenizer != null)) {
+                throw new WeightclassException("--vocab and --tokenizer apply to decoders; " + o.teacher + " is an "
+                        + recipe.kind() + " (its token table stays the teacher's)");
+            }
             if (o.lr == null) o.lr = recipe.defaultLearningRate();
             Job<?> job = recipe.prepare(teacher, o, manager, out, err);
             out.flush();

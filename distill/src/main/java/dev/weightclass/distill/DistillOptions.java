@@ -13,7 +13,7 @@ import java.util.List;
  */
 public final class DistillOptions {
 
-    @Parameters(index = "0", paramLabel = "TEACHER", description = "The model to imitate (GGUF llama-family decoder, or a sentence encoder).")
+    @Parameters(index = "0", paramLabel = "TEACHER", description = "The model to imitate: a llama-family decoder (GGUF, safetensors folder + config.json, llama2.c checkpoint) or a sentence encoder.")
     public Path teacher;
 
     // ---- the student ----
@@ -36,6 +36,18 @@ public final class DistillOptions {
     public boolean scratch() {
         return "scratch".equals(init);
     }
+
+    @Option(names = "--vocab", paramLabel = "N|auto",
+            description = "Decoders: a smaller vocabulary, only where the tokenizers agree: keeps the tokens the data "
+                    + "uses plus every token the tokenizer needs to reach them (merge steps, byte and special tokens), "
+                    + "then more of the teacher's in its order up to N; auto = just those. Refused when the student's "
+                    + "tokenizer would split any training or held-out text differently from the teacher's.")
+    public String vocab;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "Decoders: the teacher's tokenizer when it has none beside it (a GGUF, llama2.c tokenizer.bin "
+                    + "or tokenizer.json), e.g. for a safetensors folder without tokenizer.json.")
+    public Path tokenizer;
 
     // ---- data ----
     /** The (first) --data file. */
@@ -67,7 +79,7 @@ public final class DistillOptions {
     public Integer context;
 
     // ---- output ----
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "The student model file, in the teacher's format family (GGUF teacher -> GGUF).")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "The student, in the teacher's format family: GGUF teacher -> GGUF file; safetensors teacher -> folder (or OUT.safetensors) with config.json and tokenizer; llama2.c teacher -> GGUF file (llama2.c keeps no tokenizer or name).")
     public Path output;
 
     @Option(names = "--checkpoint", paramLabel = "FILE", description = "Checkpoint file (default OUT.ckpt): parameters, optimizer moments, step and history.")

@@ -16,6 +16,6 @@ public final class Recipes {
         for (Recipe r : ALL) if (r.accepts(teacher)) return r;
         throw new WeightclassException(teacher.path() + ": distill does not handle this model ("
                 + teacher.format().id() + ", " + teacher.hyperparameters().architecture()
-                + "); it distills llama-family GGUF decoders and BERT-style sentence encoders");
+                + "); it distills llama-family decoders (GGUF, safetensors + config.json, llama2.c) and BERT-style sentence encoders");
     }
 }

@@ -3,6 +3,8 @@ package dev.weightclass.runtime.tokenizer;
 import dev.weightclass.WeightclassException;
 import dev.weightclass.format.ModelFile;
 import dev.weightclass.format.ModelFormat;
+import dev.weightclass.format.gguf.GgufValue;
+import dev.weightclass.quant.HfTokenizers;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,11 +33,42 @@ public final class Tokenizers {
         return Llama2cVocab.read(tokenizerBin, vocabSize);
     }
 
-    /** From a Hugging Face {@code tokenizer.json} file. */
+    /**
+     * From a Hugging Face {@code tokenizer.json} file: WordPiece (BERT family) directly; BPE with
+     * byte fallback (Llama 2 style) or byte-level BPE (GPT-2 style) through the GGUF keys
+     * llama.cpp's converter makes of it, so it tokenizes as the converted GGUF does.
+     */
     public static Tokenizer fromTokenizerJson(Path file) throws IOException {
-        try (InputStream in = new java.io.ByteArrayInputStream(
-                dev.weightclass.format.SmallFiles.read(file, dev.weightclass.format.SmallFiles.JSON_LIMIT, "a tokenizer.json"))) {
+        byte[] bytes = dev.weightclass.format.SmallFiles.read(file, dev.weightclass.format.SmallFiles.JSON_LIMIT, "a tokenizer.json");
+        if (isBpe(bytes)) {
+            List<String> why = new java.util.ArrayList<>();
+            Map<String, GgufValue> kv = HfTokenizers.fromTokenizerJson(file, 0, why::add);
+            if (kv == null) throw new WeightclassException(why.isEmpty() ? file + ": tokenizer not supported" : why.getFirst());
+            return fromGgufKeys(kv, file.toString());
+        }
+        try (InputStream in = new java.io.ByteArrayInputStream(bytes)) {
             return HfTokenizerJson.read(in, file.toString());
+        }
+    }
+
+    /** From GGUF {@code tokenizer.*} keys as they would be written to a file. */
+    public static Tokenizer fromGgufKeys(Map<String, GgufValue> kv, String source) {
+        Map<String, Object> md = new java.util.LinkedHashMap<>();
+        kv.forEach((k, v) -> md.put(k, v.plain()));
+        return fromGgufMetadata(md, source);
+    }
+
+    /** The text byte-level BPE (GPT-2) gives byte {@code b} in its vocabulary, e.g. U+0120 for a space. */
+    public static String byteLevelPiece(int b) {
+        return String.valueOf(ByteLevelBpe.BYTE_TO_CHAR[b & 0xFF]);
+    }
+
+    private static boolean isBpe(byte[] json) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+            return root != null && root.path("model").path("type").asText("").equals("BPE");
+        } catch (IOException e) {
+            return false; // the WordPiece reader reports what is wrong with the file
         }
     }
 
@@ -86,6 +119,11 @@ public final class Tokenizers {
     public static Tokenizer forModel(ModelFile m) throws IOException {
         if (m.format() == ModelFormat.GGUF) return fromGgufMetadata(m.metadata(), m.path().toString());
         Path file = m.files().isEmpty() ? m.path() : m.files().getFirst();
+        if (m.format() == ModelFormat.SAFETENSORS && !hasTokenizerJson(file)
+                && Files.isRegularFile(file.toAbsolutePath().getParent().resolve("tokenizer.model"))) {
+            Path dir = file.toAbsolutePath().getParent();
+            return fromGgufKeys(HfTokenizers.ggufKeys(dir, m.hyperparameters().vocabSize(), w -> { }), dir.toString());
+        }
         if (m.format() != ModelFormat.LLAMA2C) return besideJson(m.path(), file);
         Path dir = file.toAbsolutePath().getParent();
         int vocab = m.hyperparameters().vocabSize();
@@ -95,6 +133,10 @@ public final class Tokenizers {
             if (Files.isRegularFile(p)) return fromLlama2c(p, vocab);
         }
         throw noTokenizer(m.path(), names);
+    }
+
+    private static boolean hasTokenizerJson(Path file) {
+        return Files.isRegularFile(file.toAbsolutePath().getParent().resolve("tokenizer.json"));
     }
 
     private static String stem(String name) {

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import dev.weightclass.distill.train.Loss;
 import dev.weightclass.distill.train.Param;
 import dev.weightclass.distill.train.Student;
-import dev.weightclass.format.gguf.GgufFile;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,17 +21,20 @@ final class DecoderStudent implements Student<DecoderBatch> {
     private final TorchLlama model;
     private final TorchLlama teacher; // null unless the teacher runs on the fly
     private final double alpha, temperature;
-    private final GgufFile teacherFile;
-    private final int[] layers;
+    private final Exporter exporter;
 
-    DecoderStudent(TorchLlama model, TorchLlama onTheFlyTeacher, double alpha, double temperature, GgufFile teacherFile,
-                   int[] layers) {
+    /** Writes the trained model in the teacher's format family. */
+    @FunctionalInterface
+    interface Exporter {
+        void write(Path out, TorchLlama model) throws IOException;
+    }
+
+    DecoderStudent(TorchLlama model, TorchLlama onTheFlyTeacher, double alpha, double temperature, Exporter exporter) {
         this.model = model;
         this.teacher = onTheFlyTeacher;
         this.alpha = alpha;
         this.temperature = temperature;
-        this.teacherFile = teacherFile;
-        this.layers = layers;
+        this.exporter = exporter;
     }
 
     TorchLlama model() { return model; }
@@ -67,6 +69,6 @@ final class DecoderStudent implements Student<DecoderBatch> {
 
     @Override
     public void export(Path out) throws IOException {
-        GgufExport.write(out, teacherFile, model, layers);
+        exporter.write(out, model);
     }
 }

@@ -27,14 +27,25 @@ final class GgufExport {
     private GgufExport() {}
 
     static void write(Path out, GgufFile teacher, TorchLlama student, int[] layers) throws IOException {
-        String arch = String.valueOf(teacher.metadata().get("general.architecture"));
+        write(out, teacher.kv(), null, teacher.hyperparameters().layers(), student, layers);
+    }
+
+    /**
+     * @param teacherKv     the teacher's GGUF metadata (converted, for a llama2.c teacher)
+     * @param tokenizer     the student's {@code tokenizer.*} keys when its vocabulary is smaller, else null
+     * @param teacherLayers the teacher's block count (per-block arrays follow the kept blocks)
+     */
+    static void write(Path out, Map<String, GgufValue> teacherKv, Map<String, GgufValue> tokenizer, int teacherLayers,
+                      TorchLlama student, int[] layers) throws IOException {
+        String arch = teacherKv.get("general.architecture").asString();
         String p = arch + ".";
-        int teacherLayers = teacher.hyperparameters().layers();
         Map<String, GgufValue> kv = new LinkedHashMap<>();
-        for (Map.Entry<String, GgufValue> e : teacher.kv().entrySet()) {
+        for (Map.Entry<String, GgufValue> e : teacherKv.entrySet()) {
             String key = e.getKey();
             GgufValue v = e.getValue();
-            if (key.equals(p + "block_count")) v = GgufValue.u32(student.config().layers());
+            if (tokenizer != null && key.startsWith("tokenizer.")) continue;
+            if (key.equals(p + "vocab_size")) v = GgufValue.u32(student.config().vocabSize());
+            else if (key.equals(p + "block_count")) v = GgufValue.u32(student.config().layers());
             else if (key.equals(p + "feed_forward_length") && !v.isArray()) v = GgufValue.u32(student.config().ffnDim());
             else if (key.equals(p + "embedding_length")) v = GgufValue.u32(student.config().dim());
             else if (key.equals(p + "attention.head_count")) v = perBlock(v, student.config().heads(), layers.length);
@@ -48,16 +59,18 @@ final class GgufExport {
             }
             kv.put(key, v);
         }
+        if (tokenizer != null) kv.putAll(tokenizer);
         LlamaConfig c = student.config();
         if (c.dim() != c.qDim() && !kv.containsKey(p + "attention.key_length")) {
             // the runtimes assume head width = width / heads unless told otherwise
             kv.put(p + "attention.key_length", GgufValue.u32(c.headDim()));
             kv.put(p + "attention.value_length", GgufValue.u32(c.headDim()));
         }
-        Object name = teacher.metadata().get("general.name");
-        kv.put("general.name", GgufValue.string((name == null ? "model" : name) + " (distilled: " + layers.length
-                + " of " + teacherLayers + " blocks" + (c.dim() < teacher.hyperparameters().normalized().embeddingWidth()
-                ? ", width " + c.dim() : "") + ")"));
+        GgufValue name = teacherKv.get("general.name");
+        GgufValue width = teacherKv.get(p + "embedding_length");
+        kv.put("general.name", GgufValue.string((name == null ? "model" : name.asString()) + " (distilled: " + layers.length
+                + " of " + teacherLayers + " blocks" + (width != null && c.dim() < width.asLong() ? ", width " + c.dim() : "")
+                + (tokenizer == null ? "" : ", " + c.vocabSize() + " tokens") + ")"));
         List<Param> params = student.parameters();
         List<GgufTensorSpec> specs = new ArrayList<>();
         for (Param q : params) {

@@ -25,11 +25,24 @@ public final class TextData {
 
     /** The documents of a text file, each tokenized with BOS first; documents of one token are dropped. */
     public static List<int[]> documents(Path file, Tokenizer tok) throws IOException {
+        return documents(texts(file), tok);
+    }
+
+    /** The documents of a text file: blank-line separated, stripped, empty ones dropped. */
+    public static List<String> texts(Path file) throws IOException {
         String text = Files.readString(file, StandardCharsets.UTF_8);
-        List<int[]> docs = new ArrayList<>();
+        List<String> out = new ArrayList<>();
         for (String d : text.split("\\n\\s*\\n")) {
             String s = d.strip();
-            if (s.isEmpty()) continue;
+            if (!s.isEmpty()) out.add(s);
+        }
+        return out;
+    }
+
+    /** Each text tokenized with BOS first; texts of no token are dropped. */
+    public static List<int[]> documents(List<String> texts, Tokenizer tok) {
+        List<int[]> docs = new ArrayList<>();
+        for (String s : texts) {
             int[] ids = tok.encode(s, false);
             int[] withBos = new int[ids.length + 1];
             withBos[0] = tok.bos() >= 0 ? tok.bos() : 1;

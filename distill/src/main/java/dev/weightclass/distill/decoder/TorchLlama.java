@@ -151,6 +151,40 @@ public final class TorchLlama {
 
     public LlamaConfig config() { return config; }
 
+    /**
+     * This model over a subset of the vocabulary: embedding and classifier rows {@code keep}
+     * (token i of the result is token {@code keep[i]} here), the blocks shared. For a teacher
+     * this gives its logits restricted to the kept tokens, whose softmax is the teacher's
+     * distribution renormalised over them. The full-vocabulary rows are released.
+     */
+    public TorchLlama withVocabulary(int[] keep, boolean trainable, NDManager m) {
+        LlamaConfig sub = withVocabSize(config, keep.length);
+        NDArray embd = rows(tokEmbd, keep, m, trainable);
+        NDArray out = tied() ? embd : rows(output, keep, m, trainable);
+        if (!tied()) output.close();
+        tokEmbd.close();
+        TorchLlama t = new TorchLlama(sub, embd, blocks, outNorm, out);
+        t.halfKv = halfKv;
+        return t;
+    }
+
+    /** {@code c} with another vocabulary size. */
+    public static LlamaConfig withVocabSize(LlamaConfig c, int vocab) {
+        return new LlamaConfig(c.architecture(), c.dim(), c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.ffnDim(),
+                vocab, c.contextLength(), c.rmsEps(), c.ropeTheta(), c.rope(), c.slidingWindow(), c.activation(),
+                c.embedScale(), c.normOffset());
+    }
+
+    private static NDArray rows(NDArray a, int[] keep, NDManager m, boolean grad) {
+        int cols = (int) a.getShape().get(1);
+        float[] all = a.toFloatArray(), out = new float[keep.length * cols];
+        for (int i = 0; i < keep.length; i++) System.arraycopy(all, keep[i] * cols, out, i * cols, cols);
+        NDArray r = m.create(out, new Shape(keep.length, cols));
+        if (grad) r.setRequiresGradient(true);
+        return r;
+    }
+
+
     /** Every tensor of this model (trainable or not), for a manager to take over temporarily. */
     List<NDArray> arrays() {
         return parameters().stream().map(Param::value).toList();

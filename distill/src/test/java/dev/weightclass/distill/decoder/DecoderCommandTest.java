@@ -70,6 +70,9 @@ class DecoderCommandTest {
                 {new String[] {"--layers", "2", "--init", "scratch"}, "nothing is narrowed"},
                 {new String[] {"--layers", "2", "--batch", "1000"}, "data too short for one batch"},
                 {new String[] {"--layers", "2", "--teacher-cache", otherCache.toString()}, "mismatched tokenizers"},
+                {new String[] {"--layers", "2", "--vocab", "300"}, "mismatched tokenizers: --vocab 300 is smaller than the"},
+                {new String[] {"--layers", "2", "--vocab", "512"}, "not smaller than the teacher's 512 tokens"},
+                {new String[] {"--layers", "2", "--vocab", "many"}, "--vocab must be a number of tokens or auto"},
         };
         for (Object[] c : cases) {
             Run r = run(args(dir, (String[]) c[0]));

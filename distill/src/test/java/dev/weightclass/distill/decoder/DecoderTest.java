@@ -59,6 +59,10 @@ class DecoderTest {
      * to the largest |logit|, mean |a - b|}.
      */
     static double[] logitDifference(TorchLlama model, ModelFile file, int[] seq) {
+        return logitDifference(model, file, seq, m);
+    }
+
+    static double[] logitDifference(TorchLlama model, ModelFile file, int[] seq, NDManager m) {
         float[][] expected;
         try (Kernels k = Kernels.scalar(1); LlamaModel rt = LlamaModel.of(file, k)) {
             expected = rt.forward(rt.newSession(seq.length), seq, 0, seq.length, true);
