@@ -55,16 +55,13 @@ final class InterleavedQ4_0 {
 
     /** The first {@code rows / 32 * 32} rows of a Q4_0 weight, regrouped into native memory of {@code arena}. */
     static MemorySegment pack(WeightMatrix w, Arena arena, Kernels threads) {
-        int blocks = w.cols() / 32;
-        return RowGroups.pack(w, ROWS, arena, threads, (in, r, out) -> {
-            int l = lane(r);
-            for (int b = 0; b < blocks; b++) {
-                int s = 18 * b, o = b * GROUP_BLOCK_BYTES;
-                for (int k = 0; k < 16; k++) out[o + 32 * k + l] = (byte) (in[s + 2 + k] ^ 0x80);
-                out[o + 512 + 2 * l] = in[s];
-                out[o + 513 + 2 * l] = in[s + 1];
-            }
-        });
+        return RowGroups.pack(w, ROWS, ROW_AT, SCALE_AT, 0x8080808080808080L, arena, threads);
+    }
+
+    private static final int[] ROW_AT = RowGroups.rowsAt(ROWS, InterleavedQ4_0::lane);
+    private static final int[] SCALE_AT = new int[ROWS];
+    static {
+        for (int r = 0; r < ROWS; r++) SCALE_AT[r] = 2 * lane(r);
     }
 
     /**

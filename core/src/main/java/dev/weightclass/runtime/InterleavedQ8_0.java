@@ -49,18 +49,17 @@ final class InterleavedQ8_0 {
 
     /** The first {@code rows / 64 * 64} rows of a Q8_0 weight, regrouped into native memory of {@code arena}. */
     static MemorySegment pack(WeightMatrix w, Arena arena, Kernels threads) {
-        int blocks = w.cols() / 32;
-        return RowGroups.pack(w, ROWS, arena, threads, (in, r, out) -> {
-            int pos = position(r);
-            // scales: 32-bit lane j holds quarters 0 and 1 (first 64 bytes) or 2 and 3 (next 64)
-            int q = r / 16, sc = 64 * (q / 2) + 4 * (r % 16) + 2 * (q % 2);
-            for (int b = 0; b < blocks; b++) {
-                int s = 34 * b, o = b * GROUP_BLOCK_BYTES;
-                for (int k = 0; k < 32; k++) out[o + 64 * k + pos] = in[s + 2 + k];
-                out[o + 2048 + sc] = in[s];
-                out[o + 2049 + sc] = in[s + 1];
-            }
-        });
+        return RowGroups.pack(w, ROWS, ROW_AT, SCALE_AT, 0L, arena, threads);
+    }
+
+    private static final int[] ROW_AT = RowGroups.rowsAt(ROWS, InterleavedQ8_0::position);
+    /** Scales: 32-bit lane j holds quarters 0 and 1 (first 64 bytes) or 2 and 3 (next 64). */
+    private static final int[] SCALE_AT = new int[ROWS];
+    static {
+        for (int r = 0; r < ROWS; r++) {
+            int q = r / 16;
+            SCALE_AT[r] = 64 * (q / 2) + 4 * (r % 16) + 2 * (q % 2);
+        }
     }
 
     /**
