@@ -34,7 +34,7 @@ import static org.assertj.core.api.Assertions.within;
  * Which channels, heads and FFN units a narrower llama student keeps, on a hand-made model whose
  * weights are row scale * column scale: width 4 (2 heads of 2), FFN 3, vocabulary 8, one block.
  */
-class LlamaSliceTest {
+public class LlamaSliceTest {
     static NDManager m;
 
     @BeforeAll
@@ -52,7 +52,7 @@ class LlamaSliceTest {
     static final float[] UNITS = {1f, 0.1f, 2f};
 
     /** rows x cols with value rowScale[r] * colScale[c] * (-1)^(r+c). */
-    static float[] outer(float[] rowScale, float[] colScale) {
+    public static float[] outer(float[] rowScale, float[] colScale) {
         float[] v = new float[rowScale.length * colScale.length];
         for (int r = 0; r < rowScale.length; r++) {
             for (int c = 0; c < colScale.length; c++) v[r * colScale.length + c] = rowScale[r] * colScale[c] * ((r + c) % 2 == 0 ? 1 : -1);
