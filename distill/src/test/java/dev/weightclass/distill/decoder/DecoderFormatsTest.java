@@ -45,7 +45,8 @@ class DecoderFormatsTest {
     @AfterAll
     static void close() { m.close(); }
 
-    static final Path SAMPLES = SharedData.data("aidreams260K/aidreams260K_teacher_samples.txt");
+    /** Looked up per test, not in a static initializer: without ../shared the lookup skips the test. */
+    static Path samples() { return SharedData.data("aidreams260K/aidreams260K_teacher_samples.txt"); }
 
     /**
      * aidreams260K's Hugging Face folder with a tokenizer.json made from its tok512.bin (the shared
@@ -72,7 +73,7 @@ class DecoderFormatsTest {
 
     /** Trains 3 steps, exports, and checks the written student against the trained one. */
     static void trainExportAndReload(DistillOptions o, ModelFormat expected) throws IOException {
-        List<String> texts = TextData.texts(SAMPLES);
+        List<String> texts = TextData.texts(samples());
         try (ModelFile f = ModelFile.open(o.teacher)) {
             StringWriter out = new StringWriter();
             Job<?> job = new DecoderRecipe().prepare(f, o, m, new PrintWriter(out, true), new PrintWriter(StringWriter.nullWriter()));
@@ -116,7 +117,7 @@ class DecoderFormatsTest {
         // the written tokenizer.json tokenizes as the GGUF teacher's own tokenizer
         Tokenizer gguf = Tokenizers.forModel(SharedData.data("aidreams260K/aidreams260K-f32.gguf"));
         Tokenizer hf = Tokenizers.forModel(teacher);
-        for (String s : TextData.texts(SAMPLES)) assertThat(hf.encode(s, true)).isEqualTo(gguf.encode(s, true));
+        for (String s : TextData.texts(samples())) assertThat(hf.encode(s, true)).isEqualTo(gguf.encode(s, true));
 
         Path out = dir.resolve("student");
         trainExportAndReload(options(teacher, out), ModelFormat.SAFETENSORS);
