@@ -13,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
  * that finished spins for the next job for {@link #SPIN_NANOS} only, then parks: an idle pool,
  * or one waiting out a long serial stretch, costs no CPU.
  */
-final class WorkerPool implements AutoCloseable {
+public final class WorkerPool implements AutoCloseable {
     /** How long an idle worker, or the caller waiting for the last piece, spins before parking. */
     static final long SPIN_NANOS = 50_000;
 
@@ -30,7 +30,7 @@ final class WorkerPool implements AutoCloseable {
     private Thread running;
 
     /** A pool where {@code threads} threads work on each job: the caller and {@code threads - 1} workers. */
-    WorkerPool(int threads) {
+    public WorkerPool(int threads) {
         workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             workers[i] = Thread.ofPlatform().daemon().name("weightclass-kernel-" + (i + 1)).unstarted(this::work);
@@ -39,7 +39,7 @@ final class WorkerPool implements AutoCloseable {
     }
 
     /** Runs {@code body} over [0, count) in pieces of {@code grain}; returns when every piece is done. */
-    void run(int count, int grain, Kernels.RangeBody body) {
+    public void run(int count, int grain, Kernels.RangeBody body) {
         if (isWorker(Thread.currentThread())) {
             body.run(0, count);   // nested inside a running job: no second level of parallelism
             return;
