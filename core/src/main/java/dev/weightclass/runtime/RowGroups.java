@@ -85,6 +85,15 @@ final class RowGroups {
         return p;
     }
 
+    /** Rows per interleaved group for a weight type ({@link InterleavedQ4_0}, {@link InterleavedQ8_0}); 0 when it has none. */
+    static int rowsPerGroup(dev.weightclass.tensor.TensorType t) {
+        return switch (t) {
+            case Q4_0 -> InterleavedQ4_0.ROWS;
+            case Q8_0 -> InterleavedQ8_0.ROWS;
+            default -> 0;
+        };
+    }
+
     /** The inverse of a row-to-position map. */
     static int[] rowsAt(int groupRows, java.util.function.IntUnaryOperator position) {
         int[] rowAt = new int[groupRows];

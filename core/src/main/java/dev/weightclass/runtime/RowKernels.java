@@ -105,7 +105,7 @@ abstract class RowKernels implements Kernels {
         // than to compute), and no more than 4 pieces per thread (enough to balance uneven threads).
         long work = Math.max(1, w.rowBytes() + (long) w.cols() * n);
         long rows = Math.max(65536 / work, (w.rows() + threads * 4L - 1) / (threads * 4L));
-        int align = w.interleaved() != null ? VectorKernels.interleave(w.type()) : ROW_ALIGN;   // whole row groups
+        int align = w.interleaved() != null ? RowGroups.rowsPerGroup(w.type()) : ROW_ALIGN;   // whole row groups
         rows = Math.max(align, rows);
         return (int) Math.min(Integer.MAX_VALUE, (rows + align - 1) / align * align);
     }

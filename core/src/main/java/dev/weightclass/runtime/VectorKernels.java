@@ -86,7 +86,7 @@ final class VectorKernels extends RowKernels {
      */
     @Override
     public WeightMatrix prepare(WeightMatrix w) {
-        int group = interleave(w.type());
+        int group = RowGroups.rowsPerGroup(w.type());
         if (group == 0 || w.palette() != null || w.interleaved() != null || w.rows() < group
                 || inputs() != Inputs.LLAMA_CPP || !InterleavedQ4_0.available()) {
             return w;
@@ -99,16 +99,11 @@ final class VectorKernels extends RowKernels {
         return w.withInterleaved(copy);
     }
 
-    /** Rows per interleaved group for a weight type; 0 when it has no interleaved kernel. */
-    static int interleave(TensorType t) {
-        return t == TensorType.Q4_0 ? InterleavedQ4_0.ROWS : t == TensorType.Q8_0 ? InterleavedQ8_0.ROWS : 0;
-    }
-
     @Override
     void matvecRows(WeightMatrix w, QuantizedInput x, float[] out, int r0, int r1) {
         if (w.interleaved() != null && x.kind == QuantizedInput.Kind.Q8_0) {
             // whole row groups from the interleaved copy (r0 is a group boundary: see RowKernels.grain)
-            int group = interleave(w.type());
+            int group = RowGroups.rowsPerGroup(w.type());
             int done = Math.min(r1, w.rows() / group * group);
             if (r0 < done) {
                 if (w.type() == TensorType.Q4_0) InterleavedQ4_0.matvec(w.interleaved(), w.cols(), x, out, r0 / group, done / group);
@@ -428,7 +423,7 @@ final class VectorKernels extends RowKernels {
         if (w.interleaved() != null && in[0].kind == QuantizedInput.Kind.Q8_0) {
             // whole row groups from the interleaved copy, several tokens per pass over a group's weights;
             // tokens in blocks whose activations stay in cache while every group meets them
-            int group = interleave(w.type()), done = Math.min(r1, w.rows() / group * group);
+            int group = RowGroups.rowsPerGroup(w.type()), done = Math.min(r1, w.rows() / group * group);
             MemorySegment p = w.interleaved();
             for (int t0 = 0; t0 < n && r0 < done; t0 += TOKEN_BLOCK) {
                 int t1 = Math.min(n, t0 + TOKEN_BLOCK);

@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Worker threads that stay alive between products. A generated token is about 150 matrix products
+ * Worker threads that stay alive between products, for the decoder's kernels and the encoder. A
+ * generated token is about 150 matrix products (an embedded sentence about 50)
  * of a few hundred microseconds each, with only a few microseconds of serial work between them:
  * waking a parked thread (and being woken when it is done) for every product costs about as much
  * as a product's share of the work. So the calling thread works too, pieces are claimed from a

@@ -47,7 +47,7 @@ class InterleavedKernelsTest {
     void productsAreBitIdenticalToTheScalarReference(TensorType type, int rows, int cols, int threads) {
         assumeTrue(InterleavedQ4_0.available(), "no 512-bit vectors on this machine: the interleaved kernels are not used");
         WeightMatrix w = weight(type, rows, cols, rows * 31L + cols);
-        int group = VectorKernels.interleave(type);
+        int group = RowGroups.rowsPerGroup(type);
         float[] x = input(cols, cols);
         float[] expected = new float[rows], actual = new float[rows];
         try (Kernels scalar = Kernels.scalar(1); Kernels vector = Kernels.vector(threads)) {
@@ -80,7 +80,7 @@ class InterleavedKernelsTest {
         try (Kernels vector = Kernels.vector(threads)) {
             WeightMatrix p = vector.prepare(w);
             vector.matmul(p, x, batched, n);
-            int grouped = rows / VectorKernels.interleave(type) * VectorKernels.interleave(type);
+            int grouped = rows / RowGroups.rowsPerGroup(type) * RowGroups.rowsPerGroup(type);
             for (int t = 0; t < n; t++) {
                 float[] single = new float[rows];
                 vector.matvec(p, x[t], single);

@@ -62,9 +62,18 @@ public final class SafetensorsWriter {
 
         /** A float32 tensor held in the heap (written little-endian when the file is written). */
         public static Tensor f32(String name, float[] values, long... shape) {
+            return f32(name, () -> values, shape);
+        }
+
+        /**
+         * A float32 tensor whose values are produced only when it is written, so that a writer of
+         * many tensors holds one of them in the heap at a time (e.g. copied out of a training engine).
+         */
+        public static Tensor f32(String name, java.util.function.Supplier<float[]> values, long... shape) {
             return new Tensor(name, TensorType.F32, shape, out -> {
-                ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-                b.asFloatBuffer().put(values);
+                float[] v = values.get();
+                ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(v);
                 while (b.hasRemaining()) out.write(b);
             });
         }

@@ -267,12 +267,9 @@ public final class DecoderRecipe implements Recipe {
             double nll = 0;
             long count = 0;
             for (int from = 0; from < seqs.size(); from += batch) {
-                int n = Math.min(batch, seqs.size() - from);
                 try (NDManager m = manager.newSubManager()) {
-                    for (NDArray a : teacher.arrays()) a.tempAttach(m);
-                    DecoderBatch b = DecoderBatch.of(seqs, TeacherCache.range(from, n), m);
-                    NDArray logits = teacher.forward(b.inputs(), m);
-                    NDArray logp = logits.reshape(-1, logits.getShape().get(2)).logSoftmax(-1);
+                    DecoderBatch b = batch(from, m);
+                    NDArray logp = logProbs(teacher, b, m);
                     nll += nllSum(logp, b);
                     count += b.tokens();
                     logp.attach(manager);
@@ -286,6 +283,18 @@ public final class DecoderRecipe implements Recipe {
 
         double teacherNll() { return teacherNll; }
 
+        /** The held-out sequences [from, from + batch). */
+        private DecoderBatch batch(int from, NDManager m) {
+            return DecoderBatch.of(seqs, TeacherCache.range(from, Math.min(batch, seqs.size() - from)), m);
+        }
+
+        /** {@code model}'s log-probabilities on a batch, [n * P, V]; its parameters lent to {@code m} meanwhile. */
+        private static NDArray logProbs(TorchLlama model, DecoderBatch b, NDManager m) {
+            for (NDArray a : model.arrays()) a.tempAttach(m);
+            NDArray logits = model.forward(b.inputs(), m);
+            return logits.reshape(-1, logits.getShape().get(2)).logSoftmax(-1);
+        }
+
         static double nllSum(NDArray logp, DecoderBatch b) {
             long n = logp.getShape().get(0);
             return logp.gather(b.targets().reshape(n, 1), 1).reshape(n).mul(b.mask()).sum().neg().getFloat();
@@ -296,12 +305,9 @@ public final class DecoderRecipe implements Recipe {
             double nll = 0, kl = 0;
             long count = 0;
             for (int from = 0, i = 0; from < seqs.size(); from += batch, i++) {
-                int n = Math.min(batch, seqs.size() - from);
                 try (NDManager m = manager.newSubManager()) {
-                    for (NDArray a : student.arrays()) a.tempAttach(m);
-                    DecoderBatch b = DecoderBatch.of(seqs, TeacherCache.range(from, n), m);
-                    NDArray logits = student.forward(b.inputs(), m);
-                    NDArray logq = logits.reshape(-1, logits.getShape().get(2)).logSoftmax(-1);
+                    DecoderBatch b = batch(from, m);
+                    NDArray logq = logProbs(student, b, m);
                     nll += nllSum(logq, b);
                     NDArray logp = teacherLogp.get(i);
                     logp.tempAttach(m);

@@ -8,11 +8,8 @@ import dev.weightclass.format.AtomicOutput;
 import dev.weightclass.format.HfConfig;
 import dev.weightclass.format.gguf.GgufValue;
 import dev.weightclass.format.safetensors.SafetensorsWriter;
-import dev.weightclass.tensor.TensorType;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,12 +48,7 @@ final class HfExport {
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
         for (Param p : student.parameters()) {
             long[] shape = p.value().getShape().getShape();
-            tensors.add(new SafetensorsWriter.Tensor(hfName(p.name()), TensorType.F32, shape, ch -> {
-                float[] f = p.value().toFloatArray();
-                ByteBuffer b = ByteBuffer.allocate(4 * f.length).order(ByteOrder.LITTLE_ENDIAN);
-                b.asFloatBuffer().put(f);
-                while (b.hasRemaining()) ch.write(b);
-            }));
+            tensors.add(SafetensorsWriter.Tensor.f32(hfName(p.name()), () -> p.value().toFloatArray(), shape));
         }
         SafetensorsWriter.write(file ? out : dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
 

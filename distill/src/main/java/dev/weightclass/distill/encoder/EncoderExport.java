@@ -37,7 +37,7 @@ public final class EncoderExport {
         List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
         for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
             NDArray a = e.getValue();
-            tensors.add(SafetensorsWriter.Tensor.f32(e.getKey(), a.toFloatArray(), a.getShape().getShape()));
+            tensors.add(SafetensorsWriter.Tensor.f32(e.getKey(), a::toFloatArray, a.getShape().getShape()));
         }
         SafetensorsWriter.write(file ? out : dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
         AtomicOutput.write(dir.resolve("config.json"), BertTensors.configJson(model.config()).getBytes(StandardCharsets.UTF_8));
