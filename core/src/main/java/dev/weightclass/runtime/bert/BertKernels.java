@@ -17,12 +17,14 @@ interface BertKernels {
     void gemmOutIn(float[] x, int rows, int k, MemorySegment w, int n, float[] y, int n0, int n1);
 
     /**
-     * {@code y[r, n] = Σ_k xq[r, k] · (W[k, n] - zp[n])}: W stored [K, N] as int8 (or uint8 when
-     * {@code unsigned}); {@code xq} holds quantized activations minus their zero point, as floats.
-     * Every term is an integer below 2^15, so the float sums are exact as long as they stay below
-     * 2^24, as MatMulInteger's int32 sums are.
+     * {@code y[r, n] = (Σ_k xq[r, k] · (W[k, n] - zp[n])) · (rowScale[r] · colScale[n]) + bias[n]}:
+     * W stored [K, N] as int8 (or uint8 when {@code unsigned}); {@code xq} holds quantized
+     * activations minus their zero point, as floats. Every term is an integer below 2^15, so the
+     * float sums are exact as long as they stay below 2^24, as MatMulInteger's int32 sums are.
+     * {@code bias} may be null.
      */
-    void gemmInt8(float[] xq, int rows, int k, MemorySegment w, boolean unsigned, float[] zp, int n, float[] y, int n0, int n1);
+    void gemmInt8(float[] xq, int rows, int k, MemorySegment w, boolean unsigned, float[] zp, int n, float[] rowScale,
+                  float[] colScale, float[] bias, float[] y, int n0, int n1);
 
     /**
      * Self-attention of one head over one sentence. {@code q, k, v, out} are [tokens, H] with the
@@ -31,6 +33,12 @@ interface BertKernels {
      * chains in index order and the softmax is {@link OrtMath#softmax}, as ONNX Runtime computes them.
      */
     void attention(float[] q, float[] k, float[] v, float[] out, int h, int start, int len, int col, int hd, float divisor);
+
+    /** {@code range = {min(0, x[from, to)), max(0, x[from, to))}}: the range DynamicQuantizeLinear widens to include 0. */
+    void range(float[] x, int from, int to, float[] range);
+
+    /** {@code q[i] = }{@link DynamicQuantization#level}{@code (x[i], scale, zp)} over [from, to). */
+    void quantize(float[] x, int from, int to, float scale, float zp, float[] q);
 
     /** {@code x = x · ½ (1 + erf(x / √2))} over [from, to): exact (erf) GELU, as {@link OrtMath#gelu}. */
     void gelu(float[] x, int from, int to);

@@ -117,9 +117,10 @@ public final class BertModel implements AutoCloseable {
         float[] up = new float[rows * c.intermediate()];     // [rows, F]
         float divisor = (float) Math.sqrt(c.headDim());          // the exported graph divides the scores by it
         for (BertWeights.Layer l : w.layers()) {
-            l.query().forward(x, starts, b, q, kernels, parallel);
-            l.key().forward(x, starts, b, k, kernels, parallel);
-            l.value().forward(x, starts, b, v, kernels, parallel);
+            LinearInput in = new LinearInput(x, starts, b, h);
+            l.query().forward(in, q, kernels, parallel);
+            l.key().forward(in, k, kernels, parallel);
+            l.value().forward(in, v, kernels, parallel);
             int heads = c.heads(), hd = c.headDim();
             parallel.split(b * heads, 1, (from, to) -> {       // one task per (sentence, head)
                 for (int j = from; j < to; j++) {
@@ -127,14 +128,12 @@ public final class BertModel implements AutoCloseable {
                     kernels.attention(q, k, v, ctx, h, starts[s], starts[s + 1] - starts[s], head * hd, hd, divisor);
                 }
             });
-            l.attentionOut().forward(ctx, starts, b, a, kernels, parallel);
-            for (int i = 0; i < x.length; i++) x[i] = a[i] + x[i];
-            l.attentionNorm().apply(x, rows);
-            l.up().forward(x, starts, b, up, kernels, parallel);
+            l.attentionOut().forward(new LinearInput(ctx, starts, b, h), a, kernels, parallel);
+            l.attentionNorm().applyAfterAdding(a, x, rows, parallel);
+            l.up().forward(new LinearInput(x, starts, b, h), up, kernels, parallel);
             parallel.split(up.length, 1024, (from, to) -> kernels.gelu(up, from, to));
-            l.down().forward(up, starts, b, a, kernels, parallel);
-            for (int i = 0; i < x.length; i++) x[i] = a[i] + x[i];
-            l.outputNorm().apply(x, rows);
+            l.down().forward(new LinearInput(up, starts, b, c.intermediate()), a, kernels, parallel);
+            l.outputNorm().applyAfterAdding(a, x, rows, parallel);
         }
         return new Hidden(x, starts, h);
     }

@@ -16,12 +16,23 @@ final class DynamicQuantization {
             min = Math.min(min, x[i]);
             max = Math.max(max, x[i]);
         }
-        float scale = max == min ? 1f : (max - min) / 255f;
-        float zp = (float) Math.rint(Math.max(0f, Math.min(255f, 0f - min / scale)));
-        for (int i = from; i < to; i++) {
-            float v = (float) Math.rint(x[i] / scale) + zp;
-            q[i] = Math.max(0f, Math.min(255f, v)) - zp;
-        }
+        float scale = scale(min, max), zp = zeroPoint(min, scale);
+        for (int i = from; i < to; i++) q[i] = level(x[i], scale, zp);
         return scale;
+    }
+
+    /** The scale of a range that already includes 0. */
+    static float scale(float min, float max) {
+        return max == min ? 1f : (max - min) / 255f;
+    }
+
+    static float zeroPoint(float min, float scale) {
+        return (float) Math.rint(Math.max(0f, Math.min(255f, 0f - min / scale)));
+    }
+
+    /** One value's level minus the zero point. */
+    static float level(float x, float scale, float zp) {
+        float v = (float) Math.rint(x / scale) + zp;
+        return Math.max(0f, Math.min(255f, v)) - zp;
     }
 }

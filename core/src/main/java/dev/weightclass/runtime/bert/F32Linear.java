@@ -15,8 +15,9 @@ record F32Linear(String name, MemorySegment w, boolean inMajor, int in, int out,
     public String kind() { return "f32"; }
 
     @Override
-    public void forward(float[] x, int[] starts, int sentences, float[] y, BertKernels kernels, Parallel parallel) {
-        int rows = starts[sentences];
+    public void forward(LinearInput input, float[] y, BertKernels kernels, Parallel parallel) {
+        int rows = input.rows();
+        float[] x = input.x;
         parallel.split(out, COLUMN_ALIGN, (n0, n1) -> {
             if (inMajor) kernels.gemmInOut(x, rows, in, w, out, y, n0, n1);
             else kernels.gemmOutIn(x, rows, in, w, out, y, n0, n1);

@@ -20,21 +20,11 @@ record Int8Linear(String name, MemorySegment w, boolean unsigned, int in, int ou
     public String kind() { return "int8"; }
 
     @Override
-    public void forward(float[] x, int[] starts, int sentences, float[] y, BertKernels kernels, Parallel parallel) {
-        int rows = starts[sentences];
-        float[] xq = new float[rows * in];
-        float[] rowScale = new float[rows];
-        for (int s = 0; s < sentences; s++) {
-            float a = DynamicQuantization.quantize(x, starts[s] * in, starts[s + 1] * in, xq);
-            for (int r = starts[s]; r < starts[s + 1]; r++) rowScale[r] = a;
-        }
-        parallel.split(out, VectorBertKernels.INT8_TILE, (n0, n1) -> {
-            kernels.gemmInt8(xq, rows, in, w, unsigned, zeroPoint, out, y, n0, n1);
-            for (int r = 0; r < rows; r++) {
-                int o = r * out;
-                for (int c = n0; c < n1; c++) y[o + c] = y[o + c] * (rowScale[r] * scale[c]);
-            }
-            Linear.addBias(y, rows, out, bias, n0, n1);
-        });
+    public void forward(LinearInput input, float[] y, BertKernels kernels, Parallel parallel) {
+        int rows = input.rows();
+        LinearInput.Quantized quantized = input.quantized(kernels, parallel);
+        float[] xq = quantized.q(), rowScale = quantized.rowScale();
+        parallel.split(out, VectorBertKernels.INT8_TILE,
+                (n0, n1) -> kernels.gemmInt8(xq, rows, in, w, unsigned, zeroPoint, out, rowScale, scale, bias, y, n0, n1));
     }
 }

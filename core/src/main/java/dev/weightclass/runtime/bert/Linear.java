@@ -2,8 +2,8 @@ package dev.weightclass.runtime.bert;
 
 /**
  * One dense layer {@code y = x W + b} applied to the packed token rows of a batch
- * ({@code x} is [rows, in], {@code y} is [rows, out]). Sentence {@code s} occupies rows
- * {@code [starts[s], starts[s + 1])}: per-sentence work (dynamic quantization) needs them.
+ * ({@code x} is [rows, in], {@code y} is [rows, out]); per-sentence work (dynamic quantization)
+ * needs to know where each sentence's rows are, which {@link LinearInput} says.
  */
 sealed interface Linear permits F32Linear, Int8Linear {
     int in();
@@ -13,7 +13,7 @@ sealed interface Linear permits F32Linear, Int8Linear {
     /** "f32" or "int8", for reports. */
     String kind();
 
-    void forward(float[] x, int[] starts, int sentences, float[] y, BertKernels kernels, Parallel parallel);
+    void forward(LinearInput x, float[] y, BertKernels kernels, Parallel parallel);
 
     /** Columns per task: a multiple of the vector kernels' register tile. */
     int COLUMN_ALIGN = 48;

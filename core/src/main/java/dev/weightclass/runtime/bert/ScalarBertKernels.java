@@ -33,7 +33,7 @@ final class ScalarBertKernels implements BertKernels {
 
     @Override
     public void gemmInt8(float[] xq, int rows, int k, MemorySegment w, boolean unsigned, float[] zp, int n,
-                         float[] y, int n0, int n1) {
+                         float[] rowScale, float[] colScale, float[] bias, float[] y, int n0, int n1) {
         for (int r = 0; r < rows; r++) {
             for (int c = n0; c < n1; c++) {
                 long s = 0; // int arithmetic, as MatMulInteger
@@ -42,7 +42,8 @@ final class ScalarBertKernels implements BertKernels {
                     int wv = unsigned ? b & 0xFF : b;
                     s += (long) xq[r * k + i] * (wv - (int) zp[c]);
                 }
-                y[r * n + c] = (float) s;
+                float v = (float) s * (rowScale[r] * colScale[c]);
+                y[r * n + c] = bias == null ? v : bias[c] + v;
             }
         }
     }
@@ -64,6 +65,22 @@ final class ScalarBertKernels implements BertKernels {
                 out[i * h + col + d] = s;
             }
         }
+    }
+
+    @Override
+    public void range(float[] x, int from, int to, float[] range) {
+        float min = 0, max = 0;
+        for (int i = from; i < to; i++) {
+            min = Math.min(min, x[i]);
+            max = Math.max(max, x[i]);
+        }
+        range[0] = min;
+        range[1] = max;
+    }
+
+    @Override
+    public void quantize(float[] x, int from, int to, float scale, float zp, float[] q) {
+        for (int i = from; i < to; i++) q[i] = DynamicQuantization.level(x[i], scale, zp);
     }
 
     @Override

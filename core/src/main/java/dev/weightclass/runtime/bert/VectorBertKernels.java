@@ -121,37 +121,42 @@ final class VectorBertKernels implements BertKernels {
 
     /**
      * Per tile of {@link #INT8_TILE} columns the int8 weights are widened once into a float panel
-     * {@code W[k, c] - zp[c]} (small integers, exact), which every tile of activation rows then
+     * {@code W[k, c] - zp[c]} (small integers, exact), which every block of activation rows then
      * streams from cache. The widening reads 4 columns per int lane and splits them with shifts, so
      * the panel (and the accumulators) hold the columns interleaved: vector m, lane j is column
-     * {@code c + 4j + m}; the stores put them back in order.
+     * {@code c + 4j + m}; {@link #finish} puts them back in order while it scales.
      */
     @Override
     public void gemmInt8(float[] xq, int rows, int k, MemorySegment w, boolean unsigned, float[] zp, int n,
-                         float[] y, int n0, int n1) {
+                         float[] rowScale, float[] colScale, float[] bias, float[] y, int n0, int n1) {
         float[] panel = panels.get();
         if (panel.length < k * INT8_TILE) panels.set(panel = new float[k * INT8_TILE]);
+        float[] t = tiles.get();
         float[] zpPanel = new float[INT8_TILE];
         int c = n0;
         for (; c + INT8_TILE <= n1; c += INT8_TILE) {
             for (int j = 0; j < VL; j++) for (int m = 0; m < 4; m++) zpPanel[m * VL + j] = zp[c + 4 * j + m] - (unsigned ? 128 : 0);
             fillPanel(w, unsigned, zpPanel, k, n, c, panel);
             int r = 0;
-            for (; r + ROWS <= rows; r += ROWS) panelRows4(xq, r, k, panel, y, n, c);
-            if (r < rows) {
-                // the last 1-3 rows, padded with zero rows to a full tile: a 4-row pass costs little
-                // more than a 1-row one, whose few accumulators leave the FMA units idle
-                int left = rows - r;
-                float[] pad = padIn.get(), out = padOut.get();
-                if (pad.length < ROWS * k) padIn.set(pad = new float[ROWS * k]);
-                if (out.length < ROWS * INT8_TILE) padOut.set(out = new float[ROWS * INT8_TILE]);
+            for (; r + 6 <= rows; r += 6) {
+                panelRows6(xq, r * k, k, panel, t);
+                finish(t, r, 6, rowScale, colScale, bias, y, n, c);
+            }
+            int left = rows - r;
+            if (left > 0) {
+                // the last 1-5 rows, padded with zero rows to a full block: a 4- or 6-row pass costs
+                // little more than a 1-row one, whose few accumulators would leave the FMA units idle
+                int block = left <= 4 ? 4 : 6;
+                float[] pad = padIn.get();
+                if (pad.length < block * k) padIn.set(pad = new float[6 * k]);
                 System.arraycopy(xq, r * k, pad, 0, left * k);
-                java.util.Arrays.fill(pad, left * k, ROWS * k, 0f);
-                panelRows4(pad, 0, k, panel, out, INT8_TILE, 0);
-                for (int j = 0; j < left; j++) System.arraycopy(out, j * INT8_TILE, y, (r + j) * n + c, INT8_TILE);
+                java.util.Arrays.fill(pad, left * k, block * k, 0f);
+                if (block == 4) panelRows4(pad, 0, k, panel, t);
+                else panelRows6(pad, 0, k, panel, t);
+                finish(t, r, left, rowScale, colScale, bias, y, n, c);
             }
         }
-        if (c < n1) ScalarBertKernels.INSTANCE.gemmInt8(xq, rows, k, w, unsigned, zp, n, y, c, n1);
+        if (c < n1) ScalarBertKernels.INSTANCE.gemmInt8(xq, rows, k, w, unsigned, zp, n, rowScale, colScale, bias, y, c, n1);
     }
 
     /** Columns per int8 tile: 4 vectors (one int lane carries 4 weight bytes). */
@@ -186,13 +191,15 @@ final class VectorBertKernels implements BertKernels {
     private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
 
     private final ThreadLocal<float[]> padIn = ThreadLocal.withInitial(() -> new float[0]);
-    private final ThreadLocal<float[]> padOut = ThreadLocal.withInitial(() -> new float[0]);
 
-    /** Rows r..r+3 times the panel into y[., c..c+INT8_TILE) (row stride n). */
-    private void panelRows4(float[] xq, int r, int k, float[] panel, float[] y, int n, int c) {
+    /**
+     * Rows x[x0 ..], 4 of them (row stride k), times the panel into t[row * INT8_TILE + m * VL + j].
+     * The accumulators go out through the array, not a helper: a helper taking vectors as
+     * arguments is not always inlined, and then every vector is boxed.
+     */
+    private static void panelRows4(float[] xq, int x0, int k, float[] panel, float[] t) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00,
                 a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        int x0 = r * k;
         for (int i = 0, p = 0; i < k; i++, p += INT8_TILE) {
             FloatVector w0 = FloatVector.fromArray(S, panel, p);
             FloatVector w1 = FloatVector.fromArray(S, panel, p + VL);
@@ -207,28 +214,64 @@ final class VectorBertKernels implements BertKernels {
             b = FloatVector.broadcast(S, xq[x0 + 3 * k + i]);
             a30 = w0.fma(b, a30); a31 = w1.fma(b, a31); a32 = w2.fma(b, a32); a33 = w3.fma(b, a33);
         }
-        storeInterleaved(y, r * n + c, a00, a01, a02, a03);
-        storeInterleaved(y, (r + 1) * n + c, a10, a11, a12, a13);
-        storeInterleaved(y, (r + 2) * n + c, a20, a21, a22, a23);
-        storeInterleaved(y, (r + 3) * n + c, a30, a31, a32, a33);
+        a00.intoArray(t, 0); a01.intoArray(t, VL); a02.intoArray(t, 2 * VL); a03.intoArray(t, 3 * VL);
+        a10.intoArray(t, 4 * VL); a11.intoArray(t, 5 * VL); a12.intoArray(t, 6 * VL); a13.intoArray(t, 7 * VL);
+        a20.intoArray(t, 8 * VL); a21.intoArray(t, 9 * VL); a22.intoArray(t, 10 * VL); a23.intoArray(t, 11 * VL);
+        a30.intoArray(t, 12 * VL); a31.intoArray(t, 13 * VL); a32.intoArray(t, 14 * VL); a33.intoArray(t, 15 * VL);
     }
 
-    /** y[at + 4j + m] = a_m[j]. */
-    private void storeInterleaved(float[] y, int at, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        float[] t = tiles.get();
-        a0.intoArray(t, 0);
-        a1.intoArray(t, VL);
-        a2.intoArray(t, 2 * VL);
-        a3.intoArray(t, 3 * VL);
-        for (int j = 0; j < VL; j++) {
-            y[at + 4 * j] = t[j];
-            y[at + 4 * j + 1] = t[VL + j];
-            y[at + 4 * j + 2] = t[2 * VL + j];
-            y[at + 4 * j + 3] = t[3 * VL + j];
+    /** As {@link #panelRows4} for 6 rows: 24 accumulators, so each panel vector loaded feeds 6 FMAs. */
+    private static void panelRows6(float[] xq, int x0, int k, float[] panel, float[] t) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00,
+                a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00,
+                a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
+        for (int i = 0, p = 0; i < k; i++, p += INT8_TILE) {
+            FloatVector w0 = FloatVector.fromArray(S, panel, p);
+            FloatVector w1 = FloatVector.fromArray(S, panel, p + VL);
+            FloatVector w2 = FloatVector.fromArray(S, panel, p + 2 * VL);
+            FloatVector w3 = FloatVector.fromArray(S, panel, p + 3 * VL);
+            FloatVector b = FloatVector.broadcast(S, xq[x0 + i]);
+            a00 = w0.fma(b, a00); a01 = w1.fma(b, a01); a02 = w2.fma(b, a02); a03 = w3.fma(b, a03);
+            b = FloatVector.broadcast(S, xq[x0 + k + i]);
+            a10 = w0.fma(b, a10); a11 = w1.fma(b, a11); a12 = w2.fma(b, a12); a13 = w3.fma(b, a13);
+            b = FloatVector.broadcast(S, xq[x0 + 2 * k + i]);
+            a20 = w0.fma(b, a20); a21 = w1.fma(b, a21); a22 = w2.fma(b, a22); a23 = w3.fma(b, a23);
+            b = FloatVector.broadcast(S, xq[x0 + 3 * k + i]);
+            a30 = w0.fma(b, a30); a31 = w1.fma(b, a31); a32 = w2.fma(b, a32); a33 = w3.fma(b, a33);
+            b = FloatVector.broadcast(S, xq[x0 + 4 * k + i]);
+            a40 = w0.fma(b, a40); a41 = w1.fma(b, a41); a42 = w2.fma(b, a42); a43 = w3.fma(b, a43);
+            b = FloatVector.broadcast(S, xq[x0 + 5 * k + i]);
+            a50 = w0.fma(b, a50); a51 = w1.fma(b, a51); a52 = w2.fma(b, a52); a53 = w3.fma(b, a53);
+        }
+        a00.intoArray(t, 0); a01.intoArray(t, VL); a02.intoArray(t, 2 * VL); a03.intoArray(t, 3 * VL);
+        a10.intoArray(t, 4 * VL); a11.intoArray(t, 5 * VL); a12.intoArray(t, 6 * VL); a13.intoArray(t, 7 * VL);
+        a20.intoArray(t, 8 * VL); a21.intoArray(t, 9 * VL); a22.intoArray(t, 10 * VL); a23.intoArray(t, 11 * VL);
+        a30.intoArray(t, 12 * VL); a31.intoArray(t, 13 * VL); a32.intoArray(t, 14 * VL); a33.intoArray(t, 15 * VL);
+        a40.intoArray(t, 16 * VL); a41.intoArray(t, 17 * VL); a42.intoArray(t, 18 * VL); a43.intoArray(t, 19 * VL);
+        a50.intoArray(t, 20 * VL); a51.intoArray(t, 21 * VL); a52.intoArray(t, 22 * VL); a53.intoArray(t, 23 * VL);
+    }
+
+    /**
+     * {@code y[r0 + row, c + 4j + m] = t[row, m, j] · (rowScale · colScale) + bias} for the first
+     * {@code count} rows of a block: the panel's column order back to the layer's, with the
+     * scaling MatMulInteger's output gets next (Cast, Mul by the product of the scales, Add bias).
+     */
+    private static void finish(float[] t, int r0, int count, float[] rowScale, float[] colScale, float[] bias, float[] y,
+                               int n, int c) {
+        for (int row = 0; row < count; row++) {
+            float rs = rowScale[r0 + row];
+            int from = row * INT8_TILE, at = (r0 + row) * n + c;
+            for (int m = 0; m < 4; m++) {
+                for (int j = 0; j < VL; j++) {
+                    int col = 4 * j + m;
+                    float v = t[from + m * VL + j] * (rs * colScale[c + col]);
+                    y[at + col] = bias == null ? v : bias[c + col] + v;
+                }
+            }
         }
     }
 
-    private final ThreadLocal<float[]> tiles = ThreadLocal.withInitial(() -> new float[INT8_TILE]);
+    private final ThreadLocal<float[]> tiles = ThreadLocal.withInitial(() -> new float[6 * INT8_TILE]);
     private final ThreadLocal<float[]> panels = ThreadLocal.withInitial(() -> new float[0]);
 
     @Override
@@ -271,6 +314,38 @@ final class VectorBertKernels implements BertKernels {
         }
     }
 
+    @Override
+    public void range(float[] x, int from, int to, float[] range) {
+        FloatVector lo = FloatVector.zero(S), hi = lo;
+        int i = from;
+        for (; i + VL <= to; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        float min = lo.reduceLanes(VectorOperators.MIN), max = hi.reduceLanes(VectorOperators.MAX);
+        for (; i < to; i++) {
+            min = Math.min(min, x[i]);
+            max = Math.max(max, x[i]);
+        }
+        range[0] = min;
+        range[1] = max;
+    }
+
+    /**
+     * Division (not a multiply by the reciprocal) as the reference; round-half-even by adding and
+     * subtracting 1.5 * 2^23, exact because |x / scale| stays within 256 once the range holds x.
+     */
+    @Override
+    public void quantize(float[] x, int from, int to, float scale, float zp, float[] q) {
+        int i = from;
+        for (; i + VL <= to; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, x, i).div(scale).add(MAGIC).sub(MAGIC).add(zp);
+            v.max(0f).min(255f).sub(zp).intoArray(q, i);
+        }
+        for (; i < to; i++) q[i] = DynamicQuantization.level(x[i], scale, zp);
+    }
+
     /** {@link OrtMath#gelu} on whole vectors: both erf branches, blended by |z| against the split point. */
     @Override
     public void gelu(float[] x, int from, int to) {
@@ -283,6 +358,8 @@ final class VectorBertKernels implements BertKernels {
         ScalarBertKernels.INSTANCE.gelu(x, i, to);
     }
 
+    private static final int ERF_EXP_C_BITS = Float.floatToRawIntBits(OrtMath.ERF_EXP_C);
+
     private static FloatVector erf(FloatVector z) {
         FloatVector a = z.abs();
         FloatVector s = a.mul(a);
@@ -293,12 +370,15 @@ final class VectorBertKernels implements BertKernels {
         for (int i = 1; i < OrtMath.ERF_BIG.length; i++) r = r.fma(a, FloatVector.broadcast(S, OrtMath.ERF_BIG[i]));
         r = r.fma(a, a).neg().max(OrtMath.ERF_EXP_LOWER);
         FloatVector c = FloatVector.broadcast(S, OrtMath.ERF_EXP_C);
-        FloatVector t = FloatVector.broadcast(S, OrtMath.LOG2E).fma(r, c).sub(c);
+        FloatVector tc = FloatVector.broadcast(S, OrtMath.LOG2E).fma(r, c);
+        FloatVector t = tc.sub(c);
         FloatVector f = t.fma(FloatVector.broadcast(S, OrtMath.LN2_HIGH), r);
         f = t.fma(FloatVector.broadcast(S, OrtMath.LN2_LOW), f);
         FloatVector y = FloatVector.broadcast(S, OrtMath.ERF_EXP[0]);
         for (int i = 1; i < OrtMath.ERF_EXP.length; i++) y = y.fma(f, FloatVector.broadcast(S, OrtMath.ERF_EXP[i]));
-        IntVector bits = ((IntVector) t.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        // 2^t: t is a whole number in [-128, 0] held as c + t, whose bits are c's bits plus t (no
+        // float-to-int conversion, which the Vector API does not compile to one instruction here)
+        IntVector bits = tc.reinterpretAsInts().sub(ERF_EXP_C_BITS - 127).lanewise(VectorOperators.LSHL, 23);
         FloatVector big = y.mul(bits.reinterpretAsFloats()).neg().add(1f);
         FloatVector e = small.blend(big, a.compare(VectorOperators.GE, OrtMath.ERF_SPLIT));
         // copy the sign of z

@@ -48,18 +48,73 @@ class BertKernelsTest {
 
     @Test
     void integerProductIsExact() {
-        for (boolean unsigned : new boolean[] {false, true}) {
-            int rows = 6, k = 200, n = 150;
-            float[] xq = new float[rows * k];
-            for (int i = 0; i < xq.length; i++) xq[i] = rnd.nextInt(256) - 100;
-            MemorySegment w = MemorySegment.ofArray(new byte[k * n]);
-            for (int i = 0; i < k * n; i++) w.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
-            float[] zp = new float[n];
-            for (int i = 0; i < n; i++) zp[i] = unsigned ? 120 + rnd.nextInt(16) : rnd.nextInt(5) - 2;
-            float[] a = new float[rows * n], b = new float[rows * n];
-            scalar.gemmInt8(xq, rows, k, w, unsigned, zp, n, a, 0, n);
-            vector.gemmInt8(xq, rows, k, w, unsigned, zp, n, b, 0, n);
-            assertThat(b).containsExactly(a);
+        // 1..13 rows: blocks of 6, and the 1-5 left over padded to 4 or 6
+        for (int rows : new int[] {1, 3, 4, 5, 6, 7, 11, 13}) {
+            for (boolean unsigned : new boolean[] {false, true}) {
+                int k = 200, n = 150;
+                float[] xq = new float[rows * k];
+                for (int i = 0; i < xq.length; i++) xq[i] = rnd.nextInt(256) - 100;
+                MemorySegment w = MemorySegment.ofArray(new byte[k * n]);
+                for (int i = 0; i < k * n; i++) w.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
+                float[] zp = new float[n];
+                for (int i = 0; i < n; i++) zp[i] = unsigned ? 120 + rnd.nextInt(16) : rnd.nextInt(5) - 2;
+                float[] rowScale = floats(rows), colScale = floats(n), bias = unsigned ? null : floats(n);
+                float[] a = new float[rows * n], b = new float[rows * n];
+                scalar.gemmInt8(xq, rows, k, w, unsigned, zp, n, rowScale, colScale, bias, a, 0, n);
+                vector.gemmInt8(xq, rows, k, w, unsigned, zp, n, rowScale, colScale, bias, b, 0, n);
+                assertThat(b).as(rows + " rows").containsExactly(a);
+                // the scaling is the last step: unit scales and no bias leave the exact integer sums
+                float[] ones = new float[Math.max(rows, n)];
+                java.util.Arrays.fill(ones, 1f);
+                vector.gemmInt8(xq, rows, k, w, unsigned, zp, n, ones, ones, null, b, 0, n);
+                long sum = 0;
+                for (int i = 0; i < k; i++) {
+                    byte v = w.get(ValueLayout.JAVA_BYTE, (long) i * n + 7);
+                    sum += (long) xq[(rows - 1) * k + i] * ((unsigned ? v & 0xFF : v) - (int) zp[7]);
+                }
+                assertThat(b[(rows - 1) * n + 7]).isEqualTo((float) sum);
+            }
+        }
+    }
+
+    @Test
+    void quantizationKernelsAgreeWithTheReference() {
+        for (int len : new int[] {1, 15, 16, 384, 1000}) {
+            float[] x = floats(len);
+            for (int i = 0; i < len; i++) x[i] *= 7;
+            if (len > 1) x[len / 2] = 0.5f * x[len - 1];   // a value on a rounding boundary is likely somewhere
+            float[] expected = new float[len];
+            float scale = DynamicQuantization.quantize(x, 0, len, expected);
+            for (BertKernels kernels : new BertKernels[] {scalar, vector}) {
+                float[] range = new float[2];
+                kernels.range(x, 0, len, range);
+                assertThat(DynamicQuantization.scale(range[0], range[1])).isEqualTo(scale);
+                float[] q = new float[len];
+                kernels.quantize(x, 0, len, scale, DynamicQuantization.zeroPoint(range[0], scale), q);
+                assertThat(q).containsExactly(expected);
+            }
+        }
+    }
+
+    @Test
+    void sentencesAreQuantizedOneByOneAndOnlyOnce() {
+        int width = 40;
+        int[] starts = {0, 3, 4, 9};
+        float[] x = floats(9 * width);
+        for (int i = 3 * width; i < 4 * width; i++) x[i] *= 50;    // one sentence with a much wider range
+        LinearInput in = new LinearInput(x, starts, 3, width);
+        try (Parallel parallel = new Parallel(2)) {
+            LinearInput.Quantized q = in.quantized(vector, parallel);
+            assertThat(in.quantized(vector, parallel)).isSameAs(q);
+            for (int s = 0; s < 3; s++) {
+                float[] expected = new float[x.length];
+                float scale = DynamicQuantization.quantize(x, starts[s] * width, starts[s + 1] * width, expected);
+                for (int r = starts[s]; r < starts[s + 1]; r++) {
+                    assertThat(q.rowScale()[r]).isEqualTo(scale);
+                    assertThat(java.util.Arrays.copyOfRange(q.q(), r * width, (r + 1) * width))
+                            .containsExactly(java.util.Arrays.copyOfRange(expected, r * width, (r + 1) * width));
+                }
+            }
         }
     }
 
