@@ -2,6 +2,7 @@ package dev.weightclass.runtime.bert;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -298,21 +299,63 @@ final class VectorBertKernels implements BertKernels {
                 }
                 s.div(divisor).intoArray(buf, p + j);
             }
-            OrtMath.softmax(buf, p, len);
+            softmax(buf, p, len);
+            // out_i = Σ_j p_j v_j, each element's FMA chain in j order as the reference
             int or = i * h + col;
-            for (int d = 0; d < hd; d++) out[or + d] = 0;
-            for (int j = 0; j < len; j++) {
-                float pj = buf[p + j];
-                int vr = (start + j) * h + col;
-                int d = 0;
-                for (; d + VL <= hd; d += VL) {
-                    FloatVector.fromArray(S, v, vr + d).fma(FloatVector.broadcast(S, pj), FloatVector.fromArray(S, out, or + d))
-                            .intoArray(out, or + d);
+            int d = 0;
+            for (; d + VL <= hd; d += VL) {
+                FloatVector acc = FloatVector.zero(S);
+                for (int j = 0; j < len; j++) {
+                    acc = FloatVector.fromArray(S, v, (start + j) * h + col + d).fma(FloatVector.broadcast(S, buf[p + j]), acc);
                 }
-                for (; d < hd; d++) out[or + d] = Math.fma(pj, v[vr + d], out[or + d]);
+                acc.intoArray(out, or + d);
+            }
+            for (; d < hd; d++) {
+                float acc = 0;
+                for (int j = 0; j < len; j++) acc = Math.fma(buf[p + j], v[(start + j) * h + col + d], acc);
+                out[or + d] = acc;
             }
         }
     }
+
+    /**
+     * {@link OrtMath#softmax} with the exponentials taken a vector at a time ({@link OrtMath#exp}'s
+     * steps, 2^m put together from m's bits); a vector whose m would make a subnormal result goes
+     * through the scalar exp, which rounds that case as the reference does.
+     */
+    private static void softmax(float[] s, int from, int n) {
+        float max = -Float.MAX_VALUE;
+        for (int j = from; j < from + n; j++) max = Math.max(max, s[j]);
+        FloatVector neg = FloatVector.broadcast(S, -max), bias = FloatVector.broadcast(S, OrtMath.ROUNDING_BIAS);
+        FloatVector log2e = FloatVector.broadcast(S, OrtMath.LOG2E);
+        FloatVector ln2High = FloatVector.broadcast(S, OrtMath.LN2_HIGH), ln2Low = FloatVector.broadcast(S, OrtMath.LN2_LOW);
+        FloatVector p0 = FloatVector.broadcast(S, OrtMath.EXP_P0), p1 = FloatVector.broadcast(S, OrtMath.EXP_P1),
+                p2 = FloatVector.broadcast(S, OrtMath.EXP_P2), p3 = FloatVector.broadcast(S, OrtMath.EXP_P3),
+                p4 = FloatVector.broadcast(S, OrtMath.EXP_P4), p56 = FloatVector.broadcast(S, OrtMath.EXP_P56);
+        for (int j = 0; j < n; j += VL) {
+            VectorMask<Float> in = S.indexInRange(j, n);
+            FloatVector x = FloatVector.fromArray(S, s, from + j, in).add(neg).max(OrtMath.EXP_LOWER);
+            FloatVector mc = x.fma(log2e, bias);
+            FloatVector m = mc.sub(bias);
+            if (m.compare(VectorOperators.LT, -126f, in).anyTrue()) {
+                for (int t = j; t < Math.min(n, j + VL); t++) s[from + t] = OrtMath.exp(s[from + t] - max);
+                continue;
+            }
+            x = m.fma(ln2High, x);
+            x = m.fma(ln2Low, x);
+            FloatVector p = p0.fma(x, p1).fma(x, p2).fma(x, p3).fma(x, p4).fma(x, p56).fma(x, p56);
+            FloatVector pow = mc.reinterpretAsInts().sub(ROUNDING_BIAS_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats();
+            p.mul(pow).intoArray(s, from + j, in);
+        }
+        FloatVector inv = FloatVector.broadcast(S, 1f / OrtMath.softmaxSum(s, from, n));
+        for (int j = 0; j < n; j += VL) {
+            VectorMask<Float> in = S.indexInRange(j, n);
+            FloatVector.fromArray(S, s, from + j, in).mul(inv).intoArray(s, from + j, in);
+        }
+    }
+
+    private static final int ROUNDING_BIAS_BITS = Float.floatToRawIntBits(OrtMath.ROUNDING_BIAS);
 
     @Override
     public void range(float[] x, int from, int to, float[] range) {
@@ -346,43 +389,51 @@ final class VectorBertKernels implements BertKernels {
         for (; i < to; i++) q[i] = DynamicQuantization.level(x[i], scale, zp);
     }
 
-    /** {@link OrtMath#gelu} on whole vectors: both erf branches, blended by |z| against the split point. */
+    /**
+     * {@link OrtMath#gelu} on whole vectors: both erf branches, blended by |z| against the split
+     * point. One straight-line method with the polynomials written out: a helper taking or
+     * returning vectors that the compiler does not inline boxes every vector.
+     */
     @Override
     public void gelu(float[] x, int from, int to) {
+        float[] sm = OrtMath.ERF_SMALL, bg = OrtMath.ERF_BIG, ex = OrtMath.ERF_EXP;
+        FloatVector s0 = FloatVector.broadcast(S, sm[0]), s1 = FloatVector.broadcast(S, sm[1]), s2 = FloatVector.broadcast(S, sm[2]),
+                s3 = FloatVector.broadcast(S, sm[3]), s4 = FloatVector.broadcast(S, sm[4]), s5 = FloatVector.broadcast(S, sm[5]);
+        FloatVector b0 = FloatVector.broadcast(S, bg[0]), b1 = FloatVector.broadcast(S, bg[1]), b2 = FloatVector.broadcast(S, bg[2]),
+                b3 = FloatVector.broadcast(S, bg[3]), b4 = FloatVector.broadcast(S, bg[4]), b5 = FloatVector.broadcast(S, bg[5]),
+                b6 = FloatVector.broadcast(S, bg[6]);
+        FloatVector e0 = FloatVector.broadcast(S, ex[0]), e1 = FloatVector.broadcast(S, ex[1]), e2 = FloatVector.broadcast(S, ex[2]),
+                e3 = FloatVector.broadcast(S, ex[3]), e4 = FloatVector.broadcast(S, ex[4]), e5 = FloatVector.broadcast(S, ex[5]),
+                e6 = FloatVector.broadcast(S, ex[6]);
+        FloatVector c = FloatVector.broadcast(S, OrtMath.ERF_EXP_C), log2e = FloatVector.broadcast(S, OrtMath.LOG2E);
+        FloatVector ln2High = FloatVector.broadcast(S, OrtMath.LN2_HIGH), ln2Low = FloatVector.broadcast(S, OrtMath.LN2_LOW);
         int i = from;
         for (; i + VL <= to; i += VL) {
             FloatVector v = FloatVector.fromArray(S, x, i);
             FloatVector z = v.div(OrtMath.SQRT2);
-            v.mul(erf(z).add(1f)).mul(0.5f).intoArray(x, i);
+            FloatVector a = z.abs();
+            // |z| < split: a + a * P(a^2)
+            FloatVector q = a.mul(a);
+            FloatVector small = s0.fma(q, s1).fma(q, s2).fma(q, s3).fma(q, s4).fma(q, s5).fma(a, a);
+            // otherwise: 1 - e^(-(a + a * P(a)))
+            FloatVector r = b0.fma(a, b1).fma(a, b2).fma(a, b3).fma(a, b4).fma(a, b5).fma(a, b6).fma(a, a).neg()
+                    .max(OrtMath.ERF_EXP_LOWER);
+            FloatVector tc = log2e.fma(r, c);
+            FloatVector t = tc.sub(c);
+            FloatVector f = t.fma(ln2Low, t.fma(ln2High, r));
+            FloatVector y = e0.fma(f, e1).fma(f, e2).fma(f, e3).fma(f, e4).fma(f, e5).fma(f, e6);
+            // 2^t: t is a whole number in [-128, 0] held as c + t, whose bits are c's bits plus t (no
+            // float-to-int conversion, which the Vector API does not compile to one instruction here)
+            FloatVector pow = tc.reinterpretAsInts().sub(ERF_EXP_C_BITS - 127).lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats();
+            FloatVector big = y.mul(pow).neg().add(1f);
+            FloatVector e = small.blend(big, a.compare(VectorOperators.GE, OrtMath.ERF_SPLIT));
+            // erf takes the sign of z
+            FloatVector erf = e.reinterpretAsInts().or(z.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
+            v.mul(erf.add(1f)).mul(0.5f).intoArray(x, i);
         }
         ScalarBertKernels.INSTANCE.gelu(x, i, to);
     }
 
     private static final int ERF_EXP_C_BITS = Float.floatToRawIntBits(OrtMath.ERF_EXP_C);
-
-    private static FloatVector erf(FloatVector z) {
-        FloatVector a = z.abs();
-        FloatVector s = a.mul(a);
-        FloatVector small = FloatVector.broadcast(S, OrtMath.ERF_SMALL[0]);
-        for (int i = 1; i < OrtMath.ERF_SMALL.length; i++) small = small.fma(s, FloatVector.broadcast(S, OrtMath.ERF_SMALL[i]));
-        small = small.fma(a, a);
-        FloatVector r = FloatVector.broadcast(S, OrtMath.ERF_BIG[0]);
-        for (int i = 1; i < OrtMath.ERF_BIG.length; i++) r = r.fma(a, FloatVector.broadcast(S, OrtMath.ERF_BIG[i]));
-        r = r.fma(a, a).neg().max(OrtMath.ERF_EXP_LOWER);
-        FloatVector c = FloatVector.broadcast(S, OrtMath.ERF_EXP_C);
-        FloatVector tc = FloatVector.broadcast(S, OrtMath.LOG2E).fma(r, c);
-        FloatVector t = tc.sub(c);
-        FloatVector f = t.fma(FloatVector.broadcast(S, OrtMath.LN2_HIGH), r);
-        f = t.fma(FloatVector.broadcast(S, OrtMath.LN2_LOW), f);
-        FloatVector y = FloatVector.broadcast(S, OrtMath.ERF_EXP[0]);
-        for (int i = 1; i < OrtMath.ERF_EXP.length; i++) y = y.fma(f, FloatVector.broadcast(S, OrtMath.ERF_EXP[i]));
-        // 2^t: t is a whole number in [-128, 0] held as c + t, whose bits are c's bits plus t (no
-        // float-to-int conversion, which the Vector API does not compile to one instruction here)
-        IntVector bits = tc.reinterpretAsInts().sub(ERF_EXP_C_BITS - 127).lanewise(VectorOperators.LSHL, 23);
-        FloatVector big = y.mul(bits.reinterpretAsFloats()).neg().add(1f);
-        FloatVector e = small.blend(big, a.compare(VectorOperators.GE, OrtMath.ERF_SPLIT));
-        // copy the sign of z
-        IntVector sign = z.reinterpretAsInts().and(0x80000000);
-        return e.reinterpretAsInts().or(sign).reinterpretAsFloats();
-    }
 }
