@@ -21,7 +21,7 @@ interface BertKernels {
      * W stored [K, N] as int8 (or uint8 when {@code unsigned}); {@code xq} holds quantized
      * activations minus their zero point, as floats. Every term is an integer below 2^15, so the
      * float sums are exact as long as they stay below 2^24, as MatMulInteger's int32 sums are.
-     * {@code bias} may be null.
+     * {@code bias} may be null (zeros).
      */
     void gemmInt8(float[] xq, int rows, int k, MemorySegment w, boolean unsigned, float[] zp, int n, float[] rowScale,
                   float[] colScale, float[] bias, float[] y, int n0, int n1);

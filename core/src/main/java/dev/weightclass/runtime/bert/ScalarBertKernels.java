@@ -43,7 +43,7 @@ final class ScalarBertKernels implements BertKernels {
                     s += (long) xq[r * k + i] * (wv - (int) zp[c]);
                 }
                 float v = (float) s * (rowScale[r] * colScale[c]);
-                y[r * n + c] = bias == null ? v : bias[c] + v;
+                y[r * n + c] = (bias == null ? 0f : bias[c]) + v;
             }
         }
     }

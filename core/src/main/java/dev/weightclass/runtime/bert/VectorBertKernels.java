@@ -1,9 +1,11 @@
 package dev.weightclass.runtime.bert;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -123,84 +125,93 @@ final class VectorBertKernels implements BertKernels {
     /**
      * Per tile of {@link #INT8_TILE} columns the int8 weights are widened once into a float panel
      * {@code W[k, c] - zp[c]} (small integers, exact), which every block of activation rows then
-     * streams from cache. The widening reads 4 columns per int lane and splits them with shifts, so
-     * the panel (and the accumulators) hold the columns interleaved: vector m, lane j is column
-     * {@code c + 4j + m}; {@link #finish} puts them back in order while it scales.
+     * streams from cache; each block's sums are then scaled while they are still in cache.
      */
     @Override
     public void gemmInt8(float[] xq, int rows, int k, MemorySegment w, boolean unsigned, float[] zp, int n,
                          float[] rowScale, float[] colScale, float[] bias, float[] y, int n0, int n1) {
         float[] panel = panels.get();
         if (panel.length < k * INT8_TILE) panels.set(panel = new float[k * INT8_TILE]);
-        float[] t = tiles.get();
-        float[] zpPanel = new float[INT8_TILE];
+        float[] tile = tiles.get();
         int c = n0;
         for (; c + INT8_TILE <= n1; c += INT8_TILE) {
-            for (int j = 0; j < VL; j++) for (int m = 0; m < 4; m++) zpPanel[m * VL + j] = zp[c + 4 * j + m] - (unsigned ? 128 : 0);
-            fillPanel(w, unsigned, zpPanel, k, n, c, panel);
+            fillPanel(w, unsigned, zp, k, n, c, panel);
             int r = 0;
             for (; r + 6 <= rows; r += 6) {
-                panelRows6(xq, r * k, k, panel, t);
-                finish(t, r, 6, rowScale, colScale, bias, y, n, c);
+                panelRows6(xq, r * k, k, panel, y, r * n + c, n);
+                scale(y, r, 6, n, c, rowScale, colScale, bias);
             }
             int left = rows - r;
             if (left > 0) {
                 // the last 1-5 rows, padded with zero rows to a full block: a 4- or 6-row pass costs
                 // little more than a 1-row one, whose few accumulators would leave the FMA units idle
-                int block = left <= 4 ? 4 : 6;
                 float[] pad = padIn.get();
-                if (pad.length < block * k) padIn.set(pad = new float[6 * k]);
+                if (pad.length < 6 * k) padIn.set(pad = new float[6 * k]);
                 System.arraycopy(xq, r * k, pad, 0, left * k);
-                java.util.Arrays.fill(pad, left * k, block * k, 0f);
-                if (block == 4) panelRows4(pad, 0, k, panel, t);
-                else panelRows6(pad, 0, k, panel, t);
-                finish(t, r, left, rowScale, colScale, bias, y, n, c);
+                java.util.Arrays.fill(pad, left * k, 6 * k, 0f);
+                if (left <= 4) panelRows4(pad, 0, k, panel, tile, 0, INT8_TILE);
+                else panelRows6(pad, 0, k, panel, tile, 0, INT8_TILE);
+                for (int j = 0; j < left; j++) System.arraycopy(tile, j * INT8_TILE, y, (r + j) * n + c, INT8_TILE);
+                scale(y, r, left, n, c, rowScale, colScale, bias);
             }
         }
         if (c < n1) ScalarBertKernels.INSTANCE.gemmInt8(xq, rows, k, w, unsigned, zp, n, rowScale, colScale, bias, y, c, n1);
     }
 
-    /** Columns per int8 tile: 4 vectors (one int lane carries 4 weight bytes). */
-    static final int INT8_TILE = 4 * VL;
-    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
-
     /**
-     * panel[i, m*VL + j] = W[i, c + 4j + m] - zp, as floats. No int-to-float conversion: the
-     * sign-extended byte v is added to the bits of 1.5 * 2^23, which makes the float 1.5 * 2^23 + v
-     * exactly, and subtracting 1.5 * 2^23 + zp (also exact) leaves v - zp.
+     * What MatMulInteger's output goes through next, on one block of a tile:
+     * {@code y = y · (rowScale · colScale) + bias} (Cast, Mul by the product of the scales, Add).
      */
-    private static void fillPanel(MemorySegment w, boolean unsigned, float[] zpPanel, int k, int n, int c, float[] panel) {
-        FloatVector z0 = FloatVector.fromArray(S, zpPanel, 0).add(MAGIC), z1 = FloatVector.fromArray(S, zpPanel, VL).add(MAGIC),
-                z2 = FloatVector.fromArray(S, zpPanel, 2 * VL).add(MAGIC), z3 = FloatVector.fromArray(S, zpPanel, 3 * VL).add(MAGIC);
-        long wo = c;
-        for (int i = 0, p = 0; i < k; i++, wo += n, p += INT8_TILE) {
-            IntVector v = IntVector.fromMemorySegment(IS, w, wo, LE);
-            if (unsigned) v = v.lanewise(VectorOperators.XOR, 0x80808080);
-            // byte m of each int (little-endian: column c + 4j + m), sign-extended
-            v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).add(MAGIC_BITS).reinterpretAsFloats()
-                    .sub(z0).intoArray(panel, p);
-            v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).add(MAGIC_BITS).reinterpretAsFloats()
-                    .sub(z1).intoArray(panel, p + VL);
-            v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).add(MAGIC_BITS).reinterpretAsFloats()
-                    .sub(z2).intoArray(panel, p + 2 * VL);
-            v.lanewise(VectorOperators.ASHR, 24).add(MAGIC_BITS).reinterpretAsFloats()
-                    .sub(z3).intoArray(panel, p + 3 * VL);
+    private static void scale(float[] y, int r0, int count, int n, int c, float[] rowScale, float[] colScale, float[] bias) {
+        for (int r = r0; r < r0 + count; r++) {
+            float rs = rowScale[r];
+            for (int j = 0; j < INT8_TILE; j += VL) {
+                int o = r * n + c + j;
+                FloatVector v = FloatVector.fromArray(S, y, o).mul(FloatVector.fromArray(S, colScale, c + j).mul(rs));
+                // two stores rather than one vector from either branch: vectors meeting at a merge get boxed
+                if (bias == null) v.intoArray(y, o);
+                else v.add(FloatVector.fromArray(S, bias, c + j)).intoArray(y, o);
+            }
         }
     }
 
-    private static final float MAGIC = 0x1.8p23f;
-    private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
-
-    private final ThreadLocal<float[]> padIn = ThreadLocal.withInitial(() -> new float[0]);
+    /** Columns per int8 tile: 4 vectors. */
+    static final int INT8_TILE = 4 * VL;
+    private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, VectorShape.forBitSize(S.vectorBitSize() / 4));
 
     /**
-     * Rows x[x0 ..], 4 of them (row stride k), times the panel into t[row * INT8_TILE + m * VL + j].
-     * The accumulators go out through the array, not a helper: a helper taking vectors as
-     * arguments is not always inlined, and then every vector is boxed.
+     * panel[i, col] = W[i, c + col] - zp[c + col], as floats, a vector of bytes widened at a time
+     * (uint8 is shifted to int8 first, and the zero point with it).
      */
-    private static void panelRows4(float[] xq, int x0, int k, float[] panel, float[] t) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00,
-                a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+    private static void fillPanel(MemorySegment w, boolean unsigned, float[] zp, int k, int n, int c, float[] panel) {
+        float shift = unsigned ? 128 : 0;
+        FloatVector z0 = FloatVector.fromArray(S, zp, c).sub(shift), z1 = FloatVector.fromArray(S, zp, c + VL).sub(shift),
+                z2 = FloatVector.fromArray(S, zp, c + 2 * VL).sub(shift), z3 = FloatVector.fromArray(S, zp, c + 3 * VL).sub(shift);
+        byte flip = unsigned ? (byte) 0x80 : 0;
+        long wo = c;
+        for (int i = 0, p = 0; i < k; i++, wo += n, p += INT8_TILE) {
+            ByteVector b0 = ByteVector.fromMemorySegment(BS, w, wo, LE).lanewise(VectorOperators.XOR, flip);
+            ByteVector b1 = ByteVector.fromMemorySegment(BS, w, wo + VL, LE).lanewise(VectorOperators.XOR, flip);
+            ByteVector b2 = ByteVector.fromMemorySegment(BS, w, wo + 2 * VL, LE).lanewise(VectorOperators.XOR, flip);
+            ByteVector b3 = ByteVector.fromMemorySegment(BS, w, wo + 3 * VL, LE).lanewise(VectorOperators.XOR, flip);
+            ((FloatVector) b0.convertShape(VectorOperators.B2F, S, 0)).sub(z0).intoArray(panel, p);
+            ((FloatVector) b1.convertShape(VectorOperators.B2F, S, 0)).sub(z1).intoArray(panel, p + VL);
+            ((FloatVector) b2.convertShape(VectorOperators.B2F, S, 0)).sub(z2).intoArray(panel, p + 2 * VL);
+            ((FloatVector) b3.convertShape(VectorOperators.B2F, S, 0)).sub(z3).intoArray(panel, p + 3 * VL);
+        }
+    }
+
+    private final ThreadLocal<float[]> padIn = ThreadLocal.withInitial(() -> new float[0]);
+    private final ThreadLocal<float[]> tiles = ThreadLocal.withInitial(() -> new float[6 * INT8_TILE]);
+    private final ThreadLocal<float[]> panels = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * Rows x[x0 ..] (row stride k) times the panel, 4 of them, into out[o + row * stride ..]. The
+     * accumulators go out through the array, not a helper: a helper taking vectors as arguments
+     * is not always inlined, and then every vector is boxed.
+     */
+    private static void panelRows4(float[] xq, int x0, int k, float[] panel, float[] out, int o, int stride) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         for (int i = 0, p = 0; i < k; i++, p += INT8_TILE) {
             FloatVector w0 = FloatVector.fromArray(S, panel, p);
             FloatVector w1 = FloatVector.fromArray(S, panel, p + VL);
@@ -215,17 +226,15 @@ final class VectorBertKernels implements BertKernels {
             b = FloatVector.broadcast(S, xq[x0 + 3 * k + i]);
             a30 = w0.fma(b, a30); a31 = w1.fma(b, a31); a32 = w2.fma(b, a32); a33 = w3.fma(b, a33);
         }
-        a00.intoArray(t, 0); a01.intoArray(t, VL); a02.intoArray(t, 2 * VL); a03.intoArray(t, 3 * VL);
-        a10.intoArray(t, 4 * VL); a11.intoArray(t, 5 * VL); a12.intoArray(t, 6 * VL); a13.intoArray(t, 7 * VL);
-        a20.intoArray(t, 8 * VL); a21.intoArray(t, 9 * VL); a22.intoArray(t, 10 * VL); a23.intoArray(t, 11 * VL);
-        a30.intoArray(t, 12 * VL); a31.intoArray(t, 13 * VL); a32.intoArray(t, 14 * VL); a33.intoArray(t, 15 * VL);
+        a00.intoArray(out, o); a01.intoArray(out, o + VL); a02.intoArray(out, o + 2 * VL); a03.intoArray(out, o + 3 * VL);
+        a10.intoArray(out, o + stride); a11.intoArray(out, o + stride + VL); a12.intoArray(out, o + stride + 2 * VL); a13.intoArray(out, o + stride + 3 * VL);
+        a20.intoArray(out, o + 2 * stride); a21.intoArray(out, o + 2 * stride + VL); a22.intoArray(out, o + 2 * stride + 2 * VL); a23.intoArray(out, o + 2 * stride + 3 * VL);
+        a30.intoArray(out, o + 3 * stride); a31.intoArray(out, o + 3 * stride + VL); a32.intoArray(out, o + 3 * stride + 2 * VL); a33.intoArray(out, o + 3 * stride + 3 * VL);
     }
 
     /** As {@link #panelRows4} for 6 rows: 24 accumulators, so each panel vector loaded feeds 6 FMAs. */
-    private static void panelRows6(float[] xq, int x0, int k, float[] panel, float[] t) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00,
-                a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00,
-                a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
+    private static void panelRows6(float[] xq, int x0, int k, float[] panel, float[] out, int o, int stride) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00, a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
         for (int i = 0, p = 0; i < k; i++, p += INT8_TILE) {
             FloatVector w0 = FloatVector.fromArray(S, panel, p);
             FloatVector w1 = FloatVector.fromArray(S, panel, p + VL);
@@ -244,36 +253,13 @@ final class VectorBertKernels implements BertKernels {
             b = FloatVector.broadcast(S, xq[x0 + 5 * k + i]);
             a50 = w0.fma(b, a50); a51 = w1.fma(b, a51); a52 = w2.fma(b, a52); a53 = w3.fma(b, a53);
         }
-        a00.intoArray(t, 0); a01.intoArray(t, VL); a02.intoArray(t, 2 * VL); a03.intoArray(t, 3 * VL);
-        a10.intoArray(t, 4 * VL); a11.intoArray(t, 5 * VL); a12.intoArray(t, 6 * VL); a13.intoArray(t, 7 * VL);
-        a20.intoArray(t, 8 * VL); a21.intoArray(t, 9 * VL); a22.intoArray(t, 10 * VL); a23.intoArray(t, 11 * VL);
-        a30.intoArray(t, 12 * VL); a31.intoArray(t, 13 * VL); a32.intoArray(t, 14 * VL); a33.intoArray(t, 15 * VL);
-        a40.intoArray(t, 16 * VL); a41.intoArray(t, 17 * VL); a42.intoArray(t, 18 * VL); a43.intoArray(t, 19 * VL);
-        a50.intoArray(t, 20 * VL); a51.intoArray(t, 21 * VL); a52.intoArray(t, 22 * VL); a53.intoArray(t, 23 * VL);
+        a00.intoArray(out, o); a01.intoArray(out, o + VL); a02.intoArray(out, o + 2 * VL); a03.intoArray(out, o + 3 * VL);
+        a10.intoArray(out, o + stride); a11.intoArray(out, o + stride + VL); a12.intoArray(out, o + stride + 2 * VL); a13.intoArray(out, o + stride + 3 * VL);
+        a20.intoArray(out, o + 2 * stride); a21.intoArray(out, o + 2 * stride + VL); a22.intoArray(out, o + 2 * stride + 2 * VL); a23.intoArray(out, o + 2 * stride + 3 * VL);
+        a30.intoArray(out, o + 3 * stride); a31.intoArray(out, o + 3 * stride + VL); a32.intoArray(out, o + 3 * stride + 2 * VL); a33.intoArray(out, o + 3 * stride + 3 * VL);
+        a40.intoArray(out, o + 4 * stride); a41.intoArray(out, o + 4 * stride + VL); a42.intoArray(out, o + 4 * stride + 2 * VL); a43.intoArray(out, o + 4 * stride + 3 * VL);
+        a50.intoArray(out, o + 5 * stride); a51.intoArray(out, o + 5 * stride + VL); a52.intoArray(out, o + 5 * stride + 2 * VL); a53.intoArray(out, o + 5 * stride + 3 * VL);
     }
-
-    /**
-     * {@code y[r0 + row, c + 4j + m] = t[row, m, j] · (rowScale · colScale) + bias} for the first
-     * {@code count} rows of a block: the panel's column order back to the layer's, with the
-     * scaling MatMulInteger's output gets next (Cast, Mul by the product of the scales, Add bias).
-     */
-    private static void finish(float[] t, int r0, int count, float[] rowScale, float[] colScale, float[] bias, float[] y,
-                               int n, int c) {
-        for (int row = 0; row < count; row++) {
-            float rs = rowScale[r0 + row];
-            int from = row * INT8_TILE, at = (r0 + row) * n + c;
-            for (int m = 0; m < 4; m++) {
-                for (int j = 0; j < VL; j++) {
-                    int col = 4 * j + m;
-                    float v = t[from + m * VL + j] * (rs * colScale[c + col]);
-                    y[at + col] = bias == null ? v : bias[c + col] + v;
-                }
-            }
-        }
-    }
-
-    private final ThreadLocal<float[]> tiles = ThreadLocal.withInitial(() -> new float[6 * INT8_TILE]);
-    private final ThreadLocal<float[]> panels = ThreadLocal.withInitial(() -> new float[0]);
 
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, int h, int start, int len, int col, int hd,
@@ -374,6 +360,9 @@ final class VectorBertKernels implements BertKernels {
         range[0] = min;
         range[1] = max;
     }
+
+    /** 1.5 * 2^23: adding and subtracting it rounds a float below 2^22 to a whole number, half to even. */
+    private static final float MAGIC = 0x1.8p23f;
 
     /**
      * Division (not a multiply by the reciprocal) as the reference; round-half-even by adding and
