@@ -134,6 +134,32 @@ final class VectorBertKernels implements BertKernels {
         if (panel.length < k * INT8_TILE) panels.set(panel = new float[k * INT8_TILE]);
         float[] tile = tiles.get();
         int c = n0;
+        if (rows <= DIRECT_ROWS) {
+            // a few sentences' rows: widen the weights in registers as the rows use them, no panel
+            float[] pad = padIn.get();
+            if (pad.length < 12 * k) padIn.set(pad = new float[12 * k]);
+            for (; c + INT8_TILE <= n1; c += INT8_TILE) {
+                for (int r = 0; r < rows; r += 12) {
+                    int count = Math.min(12, rows - r);
+                    float[] src = xq;
+                    int x0 = r * k;
+                    if (count < 12) {
+                        System.arraycopy(xq, r * k, pad, 0, count * k);
+                        java.util.Arrays.fill(pad, count * k, 12 * k, 0f);
+                        src = pad;
+                        x0 = 0;
+                    }
+                    if (count <= 6) {
+                        direct6x4(src, x0, k, w, unsigned, zp, n, c, tile, 0, INT8_TILE);
+                    } else {
+                        direct12x2(src, x0, k, w, unsigned, zp, n, c, tile, 0, INT8_TILE);
+                        direct12x2(src, x0, k, w, unsigned, zp, n, c + 2 * VL, tile, 2 * VL, INT8_TILE);
+                    }
+                    for (int j = 0; j < count; j++) System.arraycopy(tile, j * INT8_TILE, y, (r + j) * n + c, INT8_TILE);
+                    scale(y, r, count, n, c, rowScale, colScale, bias);
+                }
+            }
+        }
         for (; c + INT8_TILE <= n1; c += INT8_TILE) {
             fillPanel(w, unsigned, zp, k, n, c, panel);
             int r = 0;
@@ -175,6 +201,8 @@ final class VectorBertKernels implements BertKernels {
         }
     }
 
+    /** Up to this many rows the weights are widened in registers rather than into a panel (measured). */
+    private static final int DIRECT_ROWS = 12;
     /** Columns per int8 tile: 4 vectors. */
     static final int INT8_TILE = 4 * VL;
     private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, VectorShape.forBitSize(S.vectorBitSize() / 4));
@@ -202,7 +230,7 @@ final class VectorBertKernels implements BertKernels {
     }
 
     private final ThreadLocal<float[]> padIn = ThreadLocal.withInitial(() -> new float[0]);
-    private final ThreadLocal<float[]> tiles = ThreadLocal.withInitial(() -> new float[6 * INT8_TILE]);
+    private final ThreadLocal<float[]> tiles = ThreadLocal.withInitial(() -> new float[12 * INT8_TILE]);
     private final ThreadLocal<float[]> panels = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
@@ -230,6 +258,100 @@ final class VectorBertKernels implements BertKernels {
         a10.intoArray(out, o + stride); a11.intoArray(out, o + stride + VL); a12.intoArray(out, o + stride + 2 * VL); a13.intoArray(out, o + stride + 3 * VL);
         a20.intoArray(out, o + 2 * stride); a21.intoArray(out, o + 2 * stride + VL); a22.intoArray(out, o + 2 * stride + 2 * VL); a23.intoArray(out, o + 2 * stride + 3 * VL);
         a30.intoArray(out, o + 3 * stride); a31.intoArray(out, o + 3 * stride + VL); a32.intoArray(out, o + 3 * stride + 2 * VL); a33.intoArray(out, o + 3 * stride + 3 * VL);
+    }
+
+    /**
+     * 6 rows (x[x0 ..], stride k) times W[., c .. c + 4 VL) - zp, the weights widened from the
+     * mapped bytes as they are used, into out[o + row * stride ..]: for a handful of rows, filling a
+     * panel would cost as much as the products.
+     */
+    private static void direct6x4(float[] xq, int x0, int k, MemorySegment w, boolean unsigned, float[] zp, int n, int c,
+                                   float[] out, int o, int stride) {
+        float shift = unsigned ? 128 : 0;
+        byte flip = unsigned ? (byte) 0x80 : 0;
+        FloatVector z0 = FloatVector.fromArray(S, zp, c).sub(shift), z1 = FloatVector.fromArray(S, zp, c + VL).sub(shift), z2 = FloatVector.fromArray(S, zp, c + 2 * VL).sub(shift), z3 = FloatVector.fromArray(S, zp, c + 3 * VL).sub(shift);
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00, a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
+        long wo = c;
+        for (int i = 0; i < k; i++, wo += n) {
+            FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(BS, w, wo, LE).lanewise(VectorOperators.XOR, flip)
+                    .convertShape(VectorOperators.B2F, S, 0)).sub(z0);
+            FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(BS, w, wo + VL, LE).lanewise(VectorOperators.XOR, flip)
+                    .convertShape(VectorOperators.B2F, S, 0)).sub(z1);
+            FloatVector w2 = ((FloatVector) ByteVector.fromMemorySegment(BS, w, wo + 2 * VL, LE).lanewise(VectorOperators.XOR, flip)
+                    .convertShape(VectorOperators.B2F, S, 0)).sub(z2);
+            FloatVector w3 = ((FloatVector) ByteVector.fromMemorySegment(BS, w, wo + 3 * VL, LE).lanewise(VectorOperators.XOR, flip)
+                    .convertShape(VectorOperators.B2F, S, 0)).sub(z3);
+            FloatVector b = FloatVector.broadcast(S, xq[x0 + i]);
+            a00 = w0.fma(b, a00); a01 = w1.fma(b, a01); a02 = w2.fma(b, a02); a03 = w3.fma(b, a03);
+            b = FloatVector.broadcast(S, xq[x0 + k + i]);
+            a10 = w0.fma(b, a10); a11 = w1.fma(b, a11); a12 = w2.fma(b, a12); a13 = w3.fma(b, a13);
+            b = FloatVector.broadcast(S, xq[x0 + 2 * k + i]);
+            a20 = w0.fma(b, a20); a21 = w1.fma(b, a21); a22 = w2.fma(b, a22); a23 = w3.fma(b, a23);
+            b = FloatVector.broadcast(S, xq[x0 + 3 * k + i]);
+            a30 = w0.fma(b, a30); a31 = w1.fma(b, a31); a32 = w2.fma(b, a32); a33 = w3.fma(b, a33);
+            b = FloatVector.broadcast(S, xq[x0 + 4 * k + i]);
+            a40 = w0.fma(b, a40); a41 = w1.fma(b, a41); a42 = w2.fma(b, a42); a43 = w3.fma(b, a43);
+            b = FloatVector.broadcast(S, xq[x0 + 5 * k + i]);
+            a50 = w0.fma(b, a50); a51 = w1.fma(b, a51); a52 = w2.fma(b, a52); a53 = w3.fma(b, a53);
+        }
+        a00.intoArray(out, o); a01.intoArray(out, o + VL); a02.intoArray(out, o + 2 * VL); a03.intoArray(out, o + 3 * VL);
+        a10.intoArray(out, o + stride); a11.intoArray(out, o + stride + VL); a12.intoArray(out, o + stride + 2 * VL); a13.intoArray(out, o + stride + 3 * VL);
+        a20.intoArray(out, o + 2 * stride); a21.intoArray(out, o + 2 * stride + VL); a22.intoArray(out, o + 2 * stride + 2 * VL); a23.intoArray(out, o + 2 * stride + 3 * VL);
+        a30.intoArray(out, o + 3 * stride); a31.intoArray(out, o + 3 * stride + VL); a32.intoArray(out, o + 3 * stride + 2 * VL); a33.intoArray(out, o + 3 * stride + 3 * VL);
+        a40.intoArray(out, o + 4 * stride); a41.intoArray(out, o + 4 * stride + VL); a42.intoArray(out, o + 4 * stride + 2 * VL); a43.intoArray(out, o + 4 * stride + 3 * VL);
+        a50.intoArray(out, o + 5 * stride); a51.intoArray(out, o + 5 * stride + VL); a52.intoArray(out, o + 5 * stride + 2 * VL); a53.intoArray(out, o + 5 * stride + 3 * VL);
+    }
+
+    /** As {@link #direct6x4} for 12 rows and 2 vectors of columns (24 accumulators either way). */
+    private static void direct12x2(float[] xq, int x0, int k, MemorySegment w, boolean unsigned, float[] zp, int n, int c,
+                                   float[] out, int o, int stride) {
+        float shift = unsigned ? 128 : 0;
+        byte flip = unsigned ? (byte) 0x80 : 0;
+        FloatVector z0 = FloatVector.fromArray(S, zp, c).sub(shift), z1 = FloatVector.fromArray(S, zp, c + VL).sub(shift);
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00, a80 = a00, a81 = a00, a90 = a00, a91 = a00, a100 = a00, a101 = a00, a110 = a00, a111 = a00;
+        long wo = c;
+        for (int i = 0; i < k; i++, wo += n) {
+            FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(BS, w, wo, LE).lanewise(VectorOperators.XOR, flip)
+                    .convertShape(VectorOperators.B2F, S, 0)).sub(z0);
+            FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(BS, w, wo + VL, LE).lanewise(VectorOperators.XOR, flip)
+                    .convertShape(VectorOperators.B2F, S, 0)).sub(z1);
+            FloatVector b = FloatVector.broadcast(S, xq[x0 + i]);
+            a00 = w0.fma(b, a00); a01 = w1.fma(b, a01);
+            b = FloatVector.broadcast(S, xq[x0 + k + i]);
+            a10 = w0.fma(b, a10); a11 = w1.fma(b, a11);
+            b = FloatVector.broadcast(S, xq[x0 + 2 * k + i]);
+            a20 = w0.fma(b, a20); a21 = w1.fma(b, a21);
+            b = FloatVector.broadcast(S, xq[x0 + 3 * k + i]);
+            a30 = w0.fma(b, a30); a31 = w1.fma(b, a31);
+            b = FloatVector.broadcast(S, xq[x0 + 4 * k + i]);
+            a40 = w0.fma(b, a40); a41 = w1.fma(b, a41);
+            b = FloatVector.broadcast(S, xq[x0 + 5 * k + i]);
+            a50 = w0.fma(b, a50); a51 = w1.fma(b, a51);
+            b = FloatVector.broadcast(S, xq[x0 + 6 * k + i]);
+            a60 = w0.fma(b, a60); a61 = w1.fma(b, a61);
+            b = FloatVector.broadcast(S, xq[x0 + 7 * k + i]);
+            a70 = w0.fma(b, a70); a71 = w1.fma(b, a71);
+            b = FloatVector.broadcast(S, xq[x0 + 8 * k + i]);
+            a80 = w0.fma(b, a80); a81 = w1.fma(b, a81);
+            b = FloatVector.broadcast(S, xq[x0 + 9 * k + i]);
+            a90 = w0.fma(b, a90); a91 = w1.fma(b, a91);
+            b = FloatVector.broadcast(S, xq[x0 + 10 * k + i]);
+            a100 = w0.fma(b, a100); a101 = w1.fma(b, a101);
+            b = FloatVector.broadcast(S, xq[x0 + 11 * k + i]);
+            a110 = w0.fma(b, a110); a111 = w1.fma(b, a111);
+        }
+        a00.intoArray(out, o); a01.intoArray(out, o + VL);
+        a10.intoArray(out, o + stride); a11.intoArray(out, o + stride + VL);
+        a20.intoArray(out, o + 2 * stride); a21.intoArray(out, o + 2 * stride + VL);
+        a30.intoArray(out, o + 3 * stride); a31.intoArray(out, o + 3 * stride + VL);
+        a40.intoArray(out, o + 4 * stride); a41.intoArray(out, o + 4 * stride + VL);
+        a50.intoArray(out, o + 5 * stride); a51.intoArray(out, o + 5 * stride + VL);
+        a60.intoArray(out, o + 6 * stride); a61.intoArray(out, o + 6 * stride + VL);
+        a70.intoArray(out, o + 7 * stride); a71.intoArray(out, o + 7 * stride + VL);
+        a80.intoArray(out, o + 8 * stride); a81.intoArray(out, o + 8 * stride + VL);
+        a90.intoArray(out, o + 9 * stride); a91.intoArray(out, o + 9 * stride + VL);
+        a100.intoArray(out, o + 10 * stride); a101.intoArray(out, o + 10 * stride + VL);
+        a110.intoArray(out, o + 11 * stride); a111.intoArray(out, o + 11 * stride + VL);
     }
 
     /** As {@link #panelRows4} for 6 rows: 24 accumulators, so each panel vector loaded feeds 6 FMAs. */
