@@ -112,12 +112,15 @@ public final class BertModel implements AutoCloseable {
         }
         w.embeddingNorm().apply(x, rows);
 
-        float[] q = new float[rows * h], k = new float[rows * h], v = new float[rows * h];
-        float[] ctx = new float[rows * h], a = new float[rows * h];
-        float[] up = new float[rows * c.intermediate()];     // [rows, F]
+        Scratch ws = scratch.get();
+        int f = c.intermediate();
+        float[] q = ws.get(0, rows * h), k = ws.get(1, rows * h), v = ws.get(2, rows * h);     // [rows, H]
+        float[] ctx = ws.get(3, rows * h), a = ws.get(4, rows * h);
+        float[] up = ws.get(5, rows * f);                                                 // [rows, F]
+        float[] quantized = ws.get(6, rows * Math.max(h, f));
         float divisor = (float) Math.sqrt(c.headDim());          // the exported graph divides the scores by it
         for (BertWeights.Layer l : w.layers()) {
-            LinearInput in = new LinearInput(x, starts, b, h);
+            LinearInput in = new LinearInput(x, starts, b, h, quantized);
             l.query().forward(in, q, kernels, parallel);
             l.key().forward(in, k, kernels, parallel);
             l.value().forward(in, v, kernels, parallel);
@@ -128,15 +131,31 @@ public final class BertModel implements AutoCloseable {
                     kernels.attention(q, k, v, ctx, h, starts[s], starts[s + 1] - starts[s], head * hd, hd, divisor);
                 }
             });
-            l.attentionOut().forward(new LinearInput(ctx, starts, b, h), a, kernels, parallel);
+            l.attentionOut().forward(new LinearInput(ctx, starts, b, h, quantized), a, kernels, parallel);
             l.attentionNorm().applyAfterAdding(a, x, rows, parallel);
-            l.up().forward(new LinearInput(x, starts, b, h), up, kernels, parallel);
-            parallel.split(up.length, 1024, (from, to) -> kernels.gelu(up, from, to));
-            l.down().forward(new LinearInput(up, starts, b, c.intermediate()), a, kernels, parallel);
+            l.up().forward(new LinearInput(x, starts, b, h, quantized), up, kernels, parallel);
+            parallel.split(rows * f, 1024, (from, to) -> kernels.gelu(up, from, to));
+            l.down().forward(new LinearInput(up, starts, b, f, quantized), a, kernels, parallel);
             l.outputNorm().applyAfterAdding(a, x, rows, parallel);
         }
         return new Hidden(x, starts, h);
     }
+
+    /**
+     * Buffers each forward pass takes over from the last on the same thread (longer than needed is
+     * fine: every loop is bounded by the row count): fresh arrays would cost zeroing and, on a
+     * heap that has grown, page faults.
+     */
+    private static final class Scratch {
+        private final float[][] slots = new float[7][0];
+
+        float[] get(int slot, int size) {
+            if (slots[slot].length < size) slots[slot] = new float[size];
+            return slots[slot];
+        }
+    }
+
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
     /**
      * Hidden states of a packed batch.

@@ -10,19 +10,26 @@ final class LinearInput {
     final int[] starts;
     final int sentences;
     final int width;
+    private final float[] buffer;
     private Quantized quantized;
 
-    LinearInput(float[] x, int[] starts, int sentences, int width) {
+    /** @param buffer where the int8 form goes if it is long enough (the caller's reused memory), or null */
+    LinearInput(float[] x, int[] starts, int sentences, int width, float[] buffer) {
         this.x = x;
         this.starts = starts;
         this.sentences = sentences;
         this.width = width;
+        this.buffer = buffer;
+    }
+
+    LinearInput(float[] x, int[] starts, int sentences, int width) {
+        this(x, starts, sentences, width, null);
     }
 
     int rows() { return starts[sentences]; }
 
     /**
-     * @param q        [rows, width]: each sentence quantized on its own, as DynamicQuantizeLinear
+     * @param q        [rows, width] (or longer): each sentence quantized on its own, as DynamicQuantizeLinear
      *                 does on a one-sentence input, minus its zero point
      * @param rowScale the scale of each row's sentence
      */
@@ -47,7 +54,7 @@ final class LinearInput {
                 rowZp[r] = zp[s];
             }
         }
-        float[] q = new float[rows * width];
+        float[] q = buffer != null && buffer.length >= rows * width ? buffer : new float[rows * width];
         parallel.split(rows, 4, (r0, r1) -> {
             for (int r = r0; r < r1; r++) kernels.quantize(x, r * width, (r + 1) * width, rowScale[r], rowZp[r], q);
         });
