@@ -34,6 +34,13 @@ interface BertKernels {
      */
     void attention(float[] q, float[] k, float[] v, float[] out, int h, int start, int len, int col, int hd, float divisor);
 
+    /**
+     * LayerNorm of rows [r0, r1) of {@code x} (width {@code gamma.length}) in place:
+     * {@code (x - mean) / sqrt(mean((x - mean)^2) + eps) * gamma + beta}, both means summed in
+     * {@link OrtMath#sum}'s order.
+     */
+    void layerNorm(float[] x, int r0, int r1, float[] gamma, float[] beta, float eps);
+
     /** {@code range = {min(0, x[from, to)), max(0, x[from, to))}}: the range DynamicQuantizeLinear widens to include 0. */
     void range(float[] x, int from, int to, float[] range);
 

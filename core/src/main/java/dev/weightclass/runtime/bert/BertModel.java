@@ -110,7 +110,7 @@ public final class BertModel implements AutoCloseable {
                 r++;
             }
         }
-        w.embeddingNorm().apply(x, rows);
+        w.embeddingNorm().apply(x, rows, kernels, parallel);
 
         Scratch ws = scratch.get();
         int f = c.intermediate();
@@ -132,11 +132,11 @@ public final class BertModel implements AutoCloseable {
                 }
             });
             l.attentionOut().forward(new LinearInput(ctx, starts, b, h, quantized), a, kernels, parallel);
-            l.attentionNorm().applyAfterAdding(a, x, rows, parallel);
+            l.attentionNorm().applyAfterAdding(a, x, rows, kernels, parallel);
             l.up().forward(new LinearInput(x, starts, b, h, quantized), up, kernels, parallel);
             parallel.split(rows * f, 1024, (from, to) -> kernels.gelu(up, from, to));
             l.down().forward(new LinearInput(up, starts, b, f, quantized), a, kernels, parallel);
-            l.outputNorm().applyAfterAdding(a, x, rows, parallel);
+            l.outputNorm().applyAfterAdding(a, x, rows, kernels, parallel);
         }
         return new Hidden(x, starts, h);
     }

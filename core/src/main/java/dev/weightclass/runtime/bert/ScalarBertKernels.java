@@ -68,6 +68,22 @@ final class ScalarBertKernels implements BertKernels {
     }
 
     @Override
+    public void layerNorm(float[] x, int r0, int r1, float[] gamma, float[] beta, float eps) {
+        int h = gamma.length;
+        float[] d = new float[h];
+        for (int r = r0; r < r1; r++) {
+            int o = r * h;
+            float mean = OrtMath.sum(x, o, h) / h;
+            for (int i = 0; i < h; i++) {
+                float c = x[o + i] - mean;
+                d[i] = c * c;
+            }
+            float std = (float) Math.sqrt(OrtMath.sum(d, 0, h) / h + eps);
+            for (int i = 0; i < h; i++) x[o + i] = (x[o + i] - mean) / std * gamma[i] + beta[i];
+        }
+    }
+
+    @Override
     public void range(float[] x, int from, int to, float[] range) {
         float min = 0, max = 0;
         for (int i = from; i < to; i++) {

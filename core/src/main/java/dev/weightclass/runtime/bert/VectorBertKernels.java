@@ -466,6 +466,60 @@ final class VectorBertKernels implements BertKernels {
     private static final int ROUNDING_BIAS_BITS = Float.floatToRawIntBits(OrtMath.ROUNDING_BIAS);
 
     @Override
+    public void layerNorm(float[] x, int r0, int r1, float[] gamma, float[] beta, float eps) {
+        int h = gamma.length;
+        float[] d = scratch.get();
+        if (d.length < h) scratch.set(d = new float[h]);
+        int hv = h - h % VL;
+        for (int r = r0; r < r1; r++) {
+            int o = r * h;
+            float mean = sum(x, o, h) / h;
+            int i = 0;
+            for (; i < hv; i += VL) {
+                FloatVector c = FloatVector.fromArray(S, x, o + i).sub(mean);
+                c.mul(c).intoArray(d, i);
+            }
+            for (; i < h; i++) {
+                float c = x[o + i] - mean;
+                d[i] = c * c;
+            }
+            float std = (float) Math.sqrt(sum(d, 0, h) / h + eps);
+            for (i = 0; i < hv; i += VL) {
+                FloatVector.fromArray(S, x, o + i).sub(mean).div(std).mul(FloatVector.fromArray(S, gamma, i))
+                        .add(FloatVector.fromArray(S, beta, i)).intoArray(x, o + i);
+            }
+            for (; i < h; i++) x[o + i] = (x[o + i] - mean) / std * gamma[i] + beta[i];
+        }
+    }
+
+    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
+
+    /**
+     * {@link OrtMath#sum} with its two 4-lane accumulators as 4-lane vectors: the same additions
+     * in the same order. The leftover packet is added on both branches' own vector, so no vector
+     * comes out of the branch (vectors meeting at a merge get boxed).
+     */
+    private static float sum(float[] x, int from, int n) {
+        int packets = n / 4 * 4, pairs = n / 8 * 8;
+        if (packets <= 4) return OrtMath.sum(x, from, n);
+        FloatVector a = FloatVector.fromArray(S4, x, from), b = FloatVector.fromArray(S4, x, from + 4);
+        for (int i = from + 8; i < from + pairs; i += 8) {
+            a = a.add(FloatVector.fromArray(S4, x, i));
+            b = b.add(FloatVector.fromArray(S4, x, i + 4));
+        }
+        a = a.add(b);
+        float s;
+        if (packets > pairs) {
+            FloatVector t = a.add(FloatVector.fromArray(S4, x, from + pairs));
+            s = (t.lane(0) + t.lane(2)) + (t.lane(1) + t.lane(3));
+        } else {
+            s = (a.lane(0) + a.lane(2)) + (a.lane(1) + a.lane(3));
+        }
+        for (int i = from + packets; i < from + n; i++) s += x[i];
+        return s;
+    }
+
+    @Override
     public void range(float[] x, int from, int to, float[] range) {
         FloatVector lo = FloatVector.zero(S), hi = lo;
         int i = from;
