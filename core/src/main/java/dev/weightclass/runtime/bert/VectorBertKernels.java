@@ -389,16 +389,63 @@ final class VectorBertKernels implements BertKernels {
         // kt[d, j] = k[start + j, col + d]: keys transposed so the scores of VL keys come out of one FMA chain.
         int lenPad = (len + VL - 1) / VL * VL;
         float[] buf = scratch.get();
-        int need = hd * lenPad + lenPad;
+        int need = hd * lenPad + 4 * lenPad;
         if (buf.length < need) scratch.set(buf = new float[need]);
         float[] kt = buf;
         int p = hd * lenPad;
-        java.util.Arrays.fill(kt, 0, need, 0f);
         for (int j = 0; j < len; j++) {
             int kr = (start + j) * h + col;
             for (int d = 0; d < hd; d++) kt[d * lenPad + j] = k[kr + d];
         }
-        for (int i = start; i < start + len; i++) {
+        for (int d = 0; d < hd; d++) java.util.Arrays.fill(kt, d * lenPad + len, (d + 1) * lenPad, 0f);
+        int i = start;
+        // four queries at a time: one FMA chain per score is the reference's order, and four
+        // independent chains keep the FMA units busy where one would wait on each result
+        for (; i + 4 <= start + len; i += 4) {
+            int q0 = i * h + col, q1 = q0 + h, q2 = q1 + h, q3 = q2 + h;
+            int p0 = p, p1 = p + lenPad, p2 = p + 2 * lenPad, p3 = p + 3 * lenPad;
+            for (int j = 0; j < lenPad; j += VL) {
+                FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+                for (int d = 0; d < hd; d++) {
+                    FloatVector kv = FloatVector.fromArray(S, kt, d * lenPad + j);
+                    s0 = kv.fma(FloatVector.broadcast(S, q[q0 + d]), s0);
+                    s1 = kv.fma(FloatVector.broadcast(S, q[q1 + d]), s1);
+                    s2 = kv.fma(FloatVector.broadcast(S, q[q2 + d]), s2);
+                    s3 = kv.fma(FloatVector.broadcast(S, q[q3 + d]), s3);
+                }
+                s0.div(divisor).intoArray(buf, p0 + j);
+                s1.div(divisor).intoArray(buf, p1 + j);
+                s2.div(divisor).intoArray(buf, p2 + j);
+                s3.div(divisor).intoArray(buf, p3 + j);
+            }
+            softmax(buf, p0, len);
+            softmax(buf, p1, len);
+            softmax(buf, p2, len);
+            softmax(buf, p3, len);
+            int d = 0;
+            for (; d + VL <= hd; d += VL) {
+                FloatVector o0 = FloatVector.zero(S), o1 = o0, o2 = o0, o3 = o0;
+                for (int j = 0; j < len; j++) {
+                    FloatVector vv = FloatVector.fromArray(S, v, (start + j) * h + col + d);
+                    o0 = vv.fma(FloatVector.broadcast(S, buf[p0 + j]), o0);
+                    o1 = vv.fma(FloatVector.broadcast(S, buf[p1 + j]), o1);
+                    o2 = vv.fma(FloatVector.broadcast(S, buf[p2 + j]), o2);
+                    o3 = vv.fma(FloatVector.broadcast(S, buf[p3 + j]), o3);
+                }
+                o0.intoArray(out, q0 + d);
+                o1.intoArray(out, q1 + d);
+                o2.intoArray(out, q2 + d);
+                o3.intoArray(out, q3 + d);
+            }
+            for (; d < hd; d++) {
+                for (int t = 0; t < 4; t++) {
+                    float acc = 0;
+                    for (int j = 0; j < len; j++) acc = Math.fma(buf[p + t * lenPad + j], v[(start + j) * h + col + d], acc);
+                    out[q0 + t * h + d] = acc;
+                }
+            }
+        }
+        for (; i < start + len; i++) {
             int qr = i * h + col;
             for (int j = 0; j < lenPad; j += VL) {
                 FloatVector s = FloatVector.zero(S);

@@ -152,6 +152,17 @@ class BertKernelsTest {
             vector.attention(q, k, v, b, h, start, len, col, hd, 5.656854f);
         }
         assertThat(b).containsExactly(a);
+        // a head width that is not a whole number of vectors, and too few queries for a block of 4
+        for (int[] shape : new int[][] {{100, 20, 9}, {40, 20, 3}}) {
+            int hh = shape[0], d = shape[1], n = shape[2];
+            float[] q2 = floats(n * hh), k2 = floats(n * hh), v2 = floats(n * hh);
+            float[] a2 = new float[q2.length], b2 = new float[q2.length];
+            for (int col = 0; col + d <= hh; col += d) {
+                scalar.attention(q2, k2, v2, a2, hh, 0, n, col, d, 4.472136f);
+                vector.attention(q2, k2, v2, b2, hh, 0, n, col, d, 4.472136f);
+            }
+            assertThat(b2).containsExactly(a2);
+        }
         float[] x = floats(1000);
         for (int i = 0; i < 50; i++) x[i] *= 6;
         x[50] = 0.921875f;                               // the erf split point, both sides
