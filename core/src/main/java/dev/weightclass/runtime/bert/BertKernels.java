@@ -21,10 +21,11 @@ interface BertKernels {
      * W stored [K, N] as int8 (or uint8 when {@code unsigned}); {@code xq} holds quantized
      * activations minus their zero point, as floats. Every term is an integer below 2^15, so the
      * float sums are exact as long as they stay below 2^24, as MatMulInteger's int32 sums are.
-     * {@code bias} may be null (zeros).
+     * {@code bias} may be null (zeros). {@code packed} holds the same weights as {@link Int8Linear#pack}
+     * lays them out; a kernel reads whichever suits it.
      */
-    void gemmInt8(float[] xq, int rows, int k, MemorySegment w, boolean unsigned, float[] zp, int n, float[] rowScale,
-                  float[] colScale, float[] bias, float[] y, int n0, int n1);
+    void gemmInt8(float[] xq, int rows, int k, MemorySegment w, MemorySegment packed, boolean unsigned, float[] zp, int n,
+                  float[] rowScale, float[] colScale, float[] bias, float[] y, int n0, int n1);
 
     /**
      * Self-attention of one head over one sentence. {@code q, k, v, out} are [tokens, H] with the

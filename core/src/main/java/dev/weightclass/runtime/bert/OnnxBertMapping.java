@@ -247,7 +247,7 @@ final class OnnxBertMapping {
             if (w.type() != TensorType.I8 && w.type() != TensorType.U8) throw notBert(w.name() + ": MatMulInteger weight of type " + w.type());
             product = mul.getOutput(0);
             String[] biasOut = bias(product);
-            linear = new Int8Linear(w.name(), file.data(w), w.type() == TensorType.U8, in, out, perColumn(wScale, out), zp,
+            linear = Int8Linear.of(w.name(), file.data(w), w.type() == TensorType.U8, in, out, perColumn(wScale, out), zp,
                     biasOut[0] == null ? null : floats(biasOut[0]));
             register(i, input, biasOut[1], linear, n.getOutput(0), cast.getOutput(0), product);
         }

@@ -32,7 +32,7 @@ final class ScalarBertKernels implements BertKernels {
     }
 
     @Override
-    public void gemmInt8(float[] xq, int rows, int k, MemorySegment w, boolean unsigned, float[] zp, int n,
+    public void gemmInt8(float[] xq, int rows, int k, MemorySegment w, MemorySegment packed, boolean unsigned, float[] zp, int n,
                          float[] rowScale, float[] colScale, float[] bias, float[] y, int n0, int n1) {
         for (int r = 0; r < rows; r++) {
             for (int c = n0; c < n1; c++) {

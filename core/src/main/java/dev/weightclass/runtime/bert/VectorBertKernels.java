@@ -128,8 +128,9 @@ final class VectorBertKernels implements BertKernels {
      * streams from cache; each block's sums are then scaled while they are still in cache.
      */
     @Override
-    public void gemmInt8(float[] xq, int rows, int k, MemorySegment w, boolean unsigned, float[] zp, int n,
-                         float[] rowScale, float[] colScale, float[] bias, float[] y, int n0, int n1) {
+    public void gemmInt8(float[] xq, int rows, int k, MemorySegment w, MemorySegment packed, boolean unsigned, float[] zp,
+                         int n, float[] rowScale, float[] colScale, float[] bias, float[] y, int n0, int n1) {
+        int tiled = Math.min(n1, n - n % Int8Linear.TILE);   // columns the packed copy holds
         float[] panel = panels.get();
         if (panel.length < k * INT8_TILE) panels.set(panel = new float[k * INT8_TILE]);
         float[] tile = tiles.get();
@@ -138,7 +139,7 @@ final class VectorBertKernels implements BertKernels {
             // a few sentences' rows: widen the weights in registers as the rows use them, no panel
             float[] pad = padIn.get();
             if (pad.length < 12 * k) padIn.set(pad = new float[12 * k]);
-            for (; c + INT8_TILE <= n1; c += INT8_TILE) {
+            for (; c + INT8_TILE <= tiled; c += INT8_TILE) {
                 for (int r = 0; r < rows; r += 12) {
                     int count = Math.min(12, rows - r);
                     float[] src = xq;
@@ -150,18 +151,18 @@ final class VectorBertKernels implements BertKernels {
                         x0 = 0;
                     }
                     if (count <= 6) {
-                        direct6x4(src, x0, k, w, unsigned, zp, n, c, tile, 0, INT8_TILE);
+                        direct6x4(src, x0, k, packed, unsigned, zp, c, tile, 0, INT8_TILE);
                     } else {
-                        direct12x2(src, x0, k, w, unsigned, zp, n, c, tile, 0, INT8_TILE);
-                        direct12x2(src, x0, k, w, unsigned, zp, n, c + 2 * VL, tile, 2 * VL, INT8_TILE);
+                        direct12x2(src, x0, k, packed, unsigned, zp, c, tile, 0, INT8_TILE);
+                        direct12x2(src, x0, k, packed, unsigned, zp, c + 2 * VL, tile, 2 * VL, INT8_TILE);
                     }
                     for (int j = 0; j < count; j++) System.arraycopy(tile, j * INT8_TILE, y, (r + j) * n + c, INT8_TILE);
                     scale(y, r, count, n, c, rowScale, colScale, bias);
                 }
             }
         }
-        for (; c + INT8_TILE <= n1; c += INT8_TILE) {
-            fillPanel(w, unsigned, zp, k, n, c, panel);
+        for (; c + INT8_TILE <= tiled; c += INT8_TILE) {
+            fillPanel(packed, unsigned, zp, k, c, panel);
             int r = 0;
             for (; r + 6 <= rows; r += 6) {
                 panelRows6(xq, r * k, k, panel, y, r * n + c, n);
@@ -181,7 +182,7 @@ final class VectorBertKernels implements BertKernels {
                 scale(y, r, left, n, c, rowScale, colScale, bias);
             }
         }
-        if (c < n1) ScalarBertKernels.INSTANCE.gemmInt8(xq, rows, k, w, unsigned, zp, n, rowScale, colScale, bias, y, c, n1);
+        if (c < n1) ScalarBertKernels.INSTANCE.gemmInt8(xq, rows, k, w, packed, unsigned, zp, n, rowScale, colScale, bias, y, c, n1);
     }
 
     /**
@@ -211,17 +212,17 @@ final class VectorBertKernels implements BertKernels {
      * panel[i, col] = W[i, c + col] - zp[c + col], as floats, a vector of bytes widened at a time
      * (uint8 is shifted to int8 first, and the zero point with it).
      */
-    private static void fillPanel(MemorySegment w, boolean unsigned, float[] zp, int k, int n, int c, float[] panel) {
+    private static void fillPanel(MemorySegment packed, boolean unsigned, float[] zp, int k, int c, float[] panel) {
         float shift = unsigned ? 128 : 0;
         FloatVector z0 = FloatVector.fromArray(S, zp, c).sub(shift), z1 = FloatVector.fromArray(S, zp, c + VL).sub(shift),
                 z2 = FloatVector.fromArray(S, zp, c + 2 * VL).sub(shift), z3 = FloatVector.fromArray(S, zp, c + 3 * VL).sub(shift);
         byte flip = unsigned ? (byte) 0x80 : 0;
-        long wo = c;
-        for (int i = 0, p = 0; i < k; i++, wo += n, p += INT8_TILE) {
-            ByteVector b0 = ByteVector.fromMemorySegment(BS, w, wo, LE).lanewise(VectorOperators.XOR, flip);
-            ByteVector b1 = ByteVector.fromMemorySegment(BS, w, wo + VL, LE).lanewise(VectorOperators.XOR, flip);
-            ByteVector b2 = ByteVector.fromMemorySegment(BS, w, wo + 2 * VL, LE).lanewise(VectorOperators.XOR, flip);
-            ByteVector b3 = ByteVector.fromMemorySegment(BS, w, wo + 3 * VL, LE).lanewise(VectorOperators.XOR, flip);
+        long wo = Int8Linear.packedOffset(c, k);
+        for (int i = 0, p = 0; i < k; i++, wo += Int8Linear.TILE, p += INT8_TILE) {
+            ByteVector b0 = ByteVector.fromMemorySegment(BS, packed, wo, LE).lanewise(VectorOperators.XOR, flip);
+            ByteVector b1 = ByteVector.fromMemorySegment(BS, packed, wo + VL, LE).lanewise(VectorOperators.XOR, flip);
+            ByteVector b2 = ByteVector.fromMemorySegment(BS, packed, wo + 2 * VL, LE).lanewise(VectorOperators.XOR, flip);
+            ByteVector b3 = ByteVector.fromMemorySegment(BS, packed, wo + 3 * VL, LE).lanewise(VectorOperators.XOR, flip);
             ((FloatVector) b0.convertShape(VectorOperators.B2F, S, 0)).sub(z0).intoArray(panel, p);
             ((FloatVector) b1.convertShape(VectorOperators.B2F, S, 0)).sub(z1).intoArray(panel, p + VL);
             ((FloatVector) b2.convertShape(VectorOperators.B2F, S, 0)).sub(z2).intoArray(panel, p + 2 * VL);
@@ -265,21 +266,21 @@ final class VectorBertKernels implements BertKernels {
      * mapped bytes as they are used, into out[o + row * stride ..]: for a handful of rows, filling a
      * panel would cost as much as the products.
      */
-    private static void direct6x4(float[] xq, int x0, int k, MemorySegment w, boolean unsigned, float[] zp, int n, int c,
+    private static void direct6x4(float[] xq, int x0, int k, MemorySegment packed, boolean unsigned, float[] zp, int c,
                                    float[] out, int o, int stride) {
         float shift = unsigned ? 128 : 0;
         byte flip = unsigned ? (byte) 0x80 : 0;
         FloatVector z0 = FloatVector.fromArray(S, zp, c).sub(shift), z1 = FloatVector.fromArray(S, zp, c + VL).sub(shift), z2 = FloatVector.fromArray(S, zp, c + 2 * VL).sub(shift), z3 = FloatVector.fromArray(S, zp, c + 3 * VL).sub(shift);
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00, a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
-        long wo = c;
-        for (int i = 0; i < k; i++, wo += n) {
-            FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(BS, w, wo, LE).lanewise(VectorOperators.XOR, flip)
+        long wo = Int8Linear.packedOffset(c, k);
+        for (int i = 0; i < k; i++, wo += Int8Linear.TILE) {
+            FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(BS, packed, wo, LE).lanewise(VectorOperators.XOR, flip)
                     .convertShape(VectorOperators.B2F, S, 0)).sub(z0);
-            FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(BS, w, wo + VL, LE).lanewise(VectorOperators.XOR, flip)
+            FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(BS, packed, wo + VL, LE).lanewise(VectorOperators.XOR, flip)
                     .convertShape(VectorOperators.B2F, S, 0)).sub(z1);
-            FloatVector w2 = ((FloatVector) ByteVector.fromMemorySegment(BS, w, wo + 2 * VL, LE).lanewise(VectorOperators.XOR, flip)
+            FloatVector w2 = ((FloatVector) ByteVector.fromMemorySegment(BS, packed, wo + 2 * VL, LE).lanewise(VectorOperators.XOR, flip)
                     .convertShape(VectorOperators.B2F, S, 0)).sub(z2);
-            FloatVector w3 = ((FloatVector) ByteVector.fromMemorySegment(BS, w, wo + 3 * VL, LE).lanewise(VectorOperators.XOR, flip)
+            FloatVector w3 = ((FloatVector) ByteVector.fromMemorySegment(BS, packed, wo + 3 * VL, LE).lanewise(VectorOperators.XOR, flip)
                     .convertShape(VectorOperators.B2F, S, 0)).sub(z3);
             FloatVector b = FloatVector.broadcast(S, xq[x0 + i]);
             a00 = w0.fma(b, a00); a01 = w1.fma(b, a01); a02 = w2.fma(b, a02); a03 = w3.fma(b, a03);
@@ -303,17 +304,17 @@ final class VectorBertKernels implements BertKernels {
     }
 
     /** As {@link #direct6x4} for 12 rows and 2 vectors of columns (24 accumulators either way). */
-    private static void direct12x2(float[] xq, int x0, int k, MemorySegment w, boolean unsigned, float[] zp, int n, int c,
+    private static void direct12x2(float[] xq, int x0, int k, MemorySegment packed, boolean unsigned, float[] zp, int c,
                                    float[] out, int o, int stride) {
         float shift = unsigned ? 128 : 0;
         byte flip = unsigned ? (byte) 0x80 : 0;
         FloatVector z0 = FloatVector.fromArray(S, zp, c).sub(shift), z1 = FloatVector.fromArray(S, zp, c + VL).sub(shift);
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00, a80 = a00, a81 = a00, a90 = a00, a91 = a00, a100 = a00, a101 = a00, a110 = a00, a111 = a00;
-        long wo = c;
-        for (int i = 0; i < k; i++, wo += n) {
-            FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(BS, w, wo, LE).lanewise(VectorOperators.XOR, flip)
+        long wo = Int8Linear.packedOffset(c, k);
+        for (int i = 0; i < k; i++, wo += Int8Linear.TILE) {
+            FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(BS, packed, wo, LE).lanewise(VectorOperators.XOR, flip)
                     .convertShape(VectorOperators.B2F, S, 0)).sub(z0);
-            FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(BS, w, wo + VL, LE).lanewise(VectorOperators.XOR, flip)
+            FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(BS, packed, wo + VL, LE).lanewise(VectorOperators.XOR, flip)
                     .convertShape(VectorOperators.B2F, S, 0)).sub(z1);
             FloatVector b = FloatVector.broadcast(S, xq[x0 + i]);
             a00 = w0.fma(b, a00); a01 = w1.fma(b, a01);

@@ -61,13 +61,14 @@ class BertKernelsTest {
                 for (int i = 0; i < n; i++) zp[i] = unsigned ? 120 + rnd.nextInt(16) : rnd.nextInt(5) - 2;
                 float[] rowScale = floats(rows), colScale = floats(n), bias = unsigned ? null : floats(n);
                 float[] a = new float[rows * n], b = new float[rows * n];
-                scalar.gemmInt8(xq, rows, k, w, unsigned, zp, n, rowScale, colScale, bias, a, 0, n);
-                vector.gemmInt8(xq, rows, k, w, unsigned, zp, n, rowScale, colScale, bias, b, 0, n);
+                MemorySegment packed = Int8Linear.pack(w, k, n);
+                scalar.gemmInt8(xq, rows, k, w, packed, unsigned, zp, n, rowScale, colScale, bias, a, 0, n);
+                vector.gemmInt8(xq, rows, k, w, packed, unsigned, zp, n, rowScale, colScale, bias, b, 0, n);
                 assertThat(b).as(rows + " rows").containsExactly(a);
                 // the scaling is the last step: unit scales and no bias leave the exact integer sums
                 float[] ones = new float[Math.max(rows, n)];
                 java.util.Arrays.fill(ones, 1f);
-                vector.gemmInt8(xq, rows, k, w, unsigned, zp, n, ones, ones, null, b, 0, n);
+                vector.gemmInt8(xq, rows, k, w, packed, unsigned, zp, n, ones, ones, null, b, 0, n);
                 long sum = 0;
                 for (int i = 0; i < k; i++) {
                     byte v = w.get(ValueLayout.JAVA_BYTE, (long) i * n + 7);
@@ -76,6 +77,22 @@ class BertKernelsTest {
                 assertThat(b[(rows - 1) * n + 7]).isEqualTo((float) sum);
             }
         }
+    }
+
+    @Test
+    void packedWeightsHoldEachWholeTileContiguously() {
+        int k = 5, n = 150;                                   // two whole tiles of 64 columns, 22 left over
+        MemorySegment w = MemorySegment.ofArray(new byte[k * n]);
+        for (int i = 0; i < k * n; i++) w.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
+        MemorySegment packed = Int8Linear.pack(w, k, n);
+        assertThat(packed.byteSize()).isEqualTo(2L * 64 * k);
+        for (int i = 0; i < k; i++) {
+            for (int c = 0; c < 128; c++) {
+                assertThat(packed.get(ValueLayout.JAVA_BYTE, Int8Linear.packedOffset(c, k) + (long) i * Int8Linear.TILE))
+                        .isEqualTo(w.get(ValueLayout.JAVA_BYTE, (long) i * n + c));
+            }
+        }
+        assertThat(packed.get(ValueLayout.JAVA_BYTE, 64L * k + 1)).isEqualTo(w.get(ValueLayout.JAVA_BYTE, 65));
     }
 
     @Test
