@@ -2,7 +2,6 @@ package dev.weightclass.runtime.bert;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -392,92 +391,104 @@ final class VectorBertKernels implements BertKernels {
         float[] buf = scratch.get();
         int need = hd * lenPad + 4 * lenPad;
         if (buf.length < need) scratch.set(buf = new float[need]);
-        float[] kt = buf;
         int p = hd * lenPad;
         for (int j = 0; j < len; j++) {
             int kr = (start + j) * h + col;
-            for (int d = 0; d < hd; d++) kt[d * lenPad + j] = k[kr + d];
+            for (int d = 0; d < hd; d++) buf[d * lenPad + j] = k[kr + d];
         }
-        for (int d = 0; d < hd; d++) java.util.Arrays.fill(kt, d * lenPad + len, (d + 1) * lenPad, 0f);
-        int i = start;
+        for (int d = 0; d < hd; d++) java.util.Arrays.fill(buf, d * lenPad + len, (d + 1) * lenPad, 0f);
         // four queries at a time: one FMA chain per score is the reference's order, and four
-        // independent chains keep the FMA units busy where one would wait on each result
+        // independent chains keep the FMA units busy where one would wait on each result. Small
+        // methods, each compiled on its own, with no vector crossing a call.
+        int i = start;
         for (; i + 4 <= start + len; i += 4) {
-            int q0 = i * h + col, q1 = q0 + h, q2 = q1 + h, q3 = q2 + h;
-            int p0 = p, p1 = p + lenPad, p2 = p + 2 * lenPad, p3 = p + 3 * lenPad;
-            for (int j = 0; j < lenPad; j += VL) {
-                FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-                for (int d = 0; d < hd; d++) {
-                    FloatVector kv = FloatVector.fromArray(S, kt, d * lenPad + j);
-                    s0 = kv.fma(FloatVector.broadcast(S, q[q0 + d]), s0);
-                    s1 = kv.fma(FloatVector.broadcast(S, q[q1 + d]), s1);
-                    s2 = kv.fma(FloatVector.broadcast(S, q[q2 + d]), s2);
-                    s3 = kv.fma(FloatVector.broadcast(S, q[q3 + d]), s3);
-                }
-                s0.div(divisor).intoArray(buf, p0 + j);
-                s1.div(divisor).intoArray(buf, p1 + j);
-                s2.div(divisor).intoArray(buf, p2 + j);
-                s3.div(divisor).intoArray(buf, p3 + j);
-            }
-            softmax(buf, p0, len);
-            softmax(buf, p1, len);
-            softmax(buf, p2, len);
-            softmax(buf, p3, len);
-            int d = 0;
-            for (; d + VL <= hd; d += VL) {
-                FloatVector o0 = FloatVector.zero(S), o1 = o0, o2 = o0, o3 = o0;
-                for (int j = 0; j < len; j++) {
-                    FloatVector vv = FloatVector.fromArray(S, v, (start + j) * h + col + d);
-                    o0 = vv.fma(FloatVector.broadcast(S, buf[p0 + j]), o0);
-                    o1 = vv.fma(FloatVector.broadcast(S, buf[p1 + j]), o1);
-                    o2 = vv.fma(FloatVector.broadcast(S, buf[p2 + j]), o2);
-                    o3 = vv.fma(FloatVector.broadcast(S, buf[p3 + j]), o3);
-                }
-                o0.intoArray(out, q0 + d);
-                o1.intoArray(out, q1 + d);
-                o2.intoArray(out, q2 + d);
-                o3.intoArray(out, q3 + d);
-            }
-            for (; d < hd; d++) {
-                for (int t = 0; t < 4; t++) {
-                    float acc = 0;
-                    for (int j = 0; j < len; j++) acc = Math.fma(buf[p + t * lenPad + j], v[(start + j) * h + col + d], acc);
-                    out[q0 + t * h + d] = acc;
-                }
-            }
+            scores4(q, i * h + col, h, buf, lenPad, hd, divisor, p);
+            for (int t = 0; t < 4; t++) softmax(buf, p + t * lenPad, len);
+            weightedSum4(buf, p, lenPad, v, (start * h) + col, h, len, hd, out, i * h + col);
         }
         for (; i < start + len; i++) {
-            int qr = i * h + col;
-            for (int j = 0; j < lenPad; j += VL) {
-                FloatVector s = FloatVector.zero(S);
-                for (int d = 0; d < hd; d++) {
-                    s = FloatVector.fromArray(S, kt, d * lenPad + j).fma(FloatVector.broadcast(S, q[qr + d]), s);
-                }
-                s.div(divisor).intoArray(buf, p + j);
-            }
+            scores1(q, i * h + col, buf, lenPad, hd, divisor, p);
             softmax(buf, p, len);
-            // out_i = Σ_j p_j v_j, each element's FMA chain in j order as the reference
-            int or = i * h + col;
-            int d = 0;
-            for (; d + VL <= hd; d += VL) {
-                FloatVector acc = FloatVector.zero(S);
-                for (int j = 0; j < len; j++) {
-                    acc = FloatVector.fromArray(S, v, (start + j) * h + col + d).fma(FloatVector.broadcast(S, buf[p + j]), acc);
-                }
-                acc.intoArray(out, or + d);
+            weightedSum1(buf, p, v, (start * h) + col, h, len, hd, out, i * h + col);
+        }
+    }
+
+    /** buf[p + t * lenPad + j] = (q_t · kt[., j]) / divisor for queries q0 + t * stride, t < 4. */
+    private static void scores4(float[] q, int q0, int stride, float[] kt, int lenPad, int hd, float divisor, int p) {
+        int q1 = q0 + stride, q2 = q1 + stride, q3 = q2 + stride;
+        for (int j = 0; j < lenPad; j += VL) {
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int d = 0; d < hd; d++) {
+                FloatVector kv = FloatVector.fromArray(S, kt, d * lenPad + j);
+                s0 = kv.fma(FloatVector.broadcast(S, q[q0 + d]), s0);
+                s1 = kv.fma(FloatVector.broadcast(S, q[q1 + d]), s1);
+                s2 = kv.fma(FloatVector.broadcast(S, q[q2 + d]), s2);
+                s3 = kv.fma(FloatVector.broadcast(S, q[q3 + d]), s3);
             }
-            for (; d < hd; d++) {
+            s0.div(divisor).intoArray(kt, p + j);
+            s1.div(divisor).intoArray(kt, p + lenPad + j);
+            s2.div(divisor).intoArray(kt, p + 2 * lenPad + j);
+            s3.div(divisor).intoArray(kt, p + 3 * lenPad + j);
+        }
+    }
+
+    private static void scores1(float[] q, int q0, float[] kt, int lenPad, int hd, float divisor, int p) {
+        for (int j = 0; j < lenPad; j += VL) {
+            FloatVector s = FloatVector.zero(S);
+            for (int d = 0; d < hd; d++) s = FloatVector.fromArray(S, kt, d * lenPad + j).fma(FloatVector.broadcast(S, q[q0 + d]), s);
+            s.div(divisor).intoArray(kt, p + j);
+        }
+    }
+
+    /**
+     * out[o + t * stride + d] = Σ_j w[p + t * lenPad + j] v[v0 + j * stride + d] for 4 queries,
+     * each element's FMA chain in j order as the reference.
+     */
+    private static void weightedSum4(float[] w, int p, int lenPad, float[] v, int v0, int stride, int len, int hd,
+                                     float[] out, int o) {
+        int d = 0;
+        for (; d + VL <= hd; d += VL) {
+            FloatVector o0 = FloatVector.zero(S), o1 = o0, o2 = o0, o3 = o0;
+            for (int j = 0; j < len; j++) {
+                FloatVector vv = FloatVector.fromArray(S, v, v0 + j * stride + d);
+                o0 = vv.fma(FloatVector.broadcast(S, w[p + j]), o0);
+                o1 = vv.fma(FloatVector.broadcast(S, w[p + lenPad + j]), o1);
+                o2 = vv.fma(FloatVector.broadcast(S, w[p + 2 * lenPad + j]), o2);
+                o3 = vv.fma(FloatVector.broadcast(S, w[p + 3 * lenPad + j]), o3);
+            }
+            o0.intoArray(out, o + d);
+            o1.intoArray(out, o + stride + d);
+            o2.intoArray(out, o + 2 * stride + d);
+            o3.intoArray(out, o + 3 * stride + d);
+        }
+        for (; d < hd; d++) {
+            for (int t = 0; t < 4; t++) {
                 float acc = 0;
-                for (int j = 0; j < len; j++) acc = Math.fma(buf[p + j], v[(start + j) * h + col + d], acc);
-                out[or + d] = acc;
+                for (int j = 0; j < len; j++) acc = Math.fma(w[p + t * lenPad + j], v[v0 + j * stride + d], acc);
+                out[o + t * stride + d] = acc;
             }
+        }
+    }
+
+    private static void weightedSum1(float[] w, int p, float[] v, int v0, int stride, int len, int hd, float[] out, int o) {
+        int d = 0;
+        for (; d + VL <= hd; d += VL) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int j = 0; j < len; j++) acc = FloatVector.fromArray(S, v, v0 + j * stride + d).fma(FloatVector.broadcast(S, w[p + j]), acc);
+            acc.intoArray(out, o + d);
+        }
+        for (; d < hd; d++) {
+            float acc = 0;
+            for (int j = 0; j < len; j++) acc = Math.fma(w[p + j], v[v0 + j * stride + d], acc);
+            out[o + d] = acc;
         }
     }
 
     /**
      * {@link OrtMath#softmax} with the exponentials taken a vector at a time ({@link OrtMath#exp}'s
      * steps, 2^m put together from m's bits); a vector whose m would make a subnormal result goes
-     * through the scalar exp, which rounds that case as the reference does.
+     * through the scalar exp, which rounds that case as the reference does. Whole vectors: the row
+     * is padded to a multiple of VL, and what lands in the padding is never read.
      */
     private static void softmax(float[] s, int from, int n) {
         float max = -Float.MAX_VALUE;
@@ -490,7 +501,7 @@ final class VectorBertKernels implements BertKernels {
                 p4 = FloatVector.broadcast(S, OrtMath.EXP_P4), p56 = FloatVector.broadcast(S, OrtMath.EXP_P56);
         for (int j = 0; j < n; j += VL) {
             VectorMask<Float> in = S.indexInRange(j, n);
-            FloatVector x = FloatVector.fromArray(S, s, from + j, in).add(neg).max(OrtMath.EXP_LOWER);
+            FloatVector x = FloatVector.fromArray(S, s, from + j).add(neg).max(OrtMath.EXP_LOWER);
             FloatVector mc = x.fma(log2e, bias);
             FloatVector m = mc.sub(bias);
             if (m.compare(VectorOperators.LT, -126f, in).anyTrue()) {
@@ -502,13 +513,10 @@ final class VectorBertKernels implements BertKernels {
             FloatVector p = p0.fma(x, p1).fma(x, p2).fma(x, p3).fma(x, p4).fma(x, p56).fma(x, p56);
             FloatVector pow = mc.reinterpretAsInts().sub(ROUNDING_BIAS_BITS - 127).lanewise(VectorOperators.LSHL, 23)
                     .reinterpretAsFloats();
-            p.mul(pow).intoArray(s, from + j, in);
+            p.mul(pow).intoArray(s, from + j);
         }
         FloatVector inv = FloatVector.broadcast(S, 1f / OrtMath.softmaxSum(s, from, n));
-        for (int j = 0; j < n; j += VL) {
-            VectorMask<Float> in = S.indexInRange(j, n);
-            FloatVector.fromArray(S, s, from + j, in).mul(inv).intoArray(s, from + j, in);
-        }
+        for (int j = 0; j < n; j += VL) FloatVector.fromArray(S, s, from + j).mul(inv).intoArray(s, from + j);
     }
 
     private static final int ROUNDING_BIAS_BITS = Float.floatToRawIntBits(OrtMath.ROUNDING_BIAS);
