@@ -12,9 +12,12 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Vector API kernels. Products are register-tiled: 4 activation rows x 3 vectors of output
- * columns stay in registers while the K loop streams one weight row segment per step, so each
- * weight is read once per 4 rows and each activation once per 3 vectors.
+ * Vector API kernels. Products are register-tiled: for f32, 4 activation rows x 3 vectors of
+ * output columns stay in registers while the K loop streams one weight row segment per step. int8
+ * products widen the weights (regrouped by {@link Int8Linear#pack}) to floats, exactly: into a
+ * panel per 64-column tile that blocks of 6 rows then stream, or, for up to 12 rows, in registers
+ * as the rows use them. No helper takes or returns a vector: one the compiler leaves out of line
+ * boxes every vector it touches, and the kernel runs ten times slower.
  */
 final class VectorBertKernels implements BertKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
