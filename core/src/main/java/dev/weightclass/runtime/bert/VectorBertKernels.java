@@ -172,14 +172,13 @@ final class VectorBertKernels implements BertKernels {
             }
             int left = rows - r;
             if (left > 0) {
-                // the last 1-5 rows, padded with zero rows to a full block: a 4- or 6-row pass costs
-                // little more than a 1-row one, whose few accumulators would leave the FMA units idle
+                // the last 1-5 rows, padded with zero rows to a full block: a 6-row pass costs little
+                // more than a 1-row one, whose few accumulators would leave the FMA units idle
                 float[] pad = padIn.get();
                 if (pad.length < 6 * k) padIn.set(pad = new float[6 * k]);
                 System.arraycopy(xq, r * k, pad, 0, left * k);
                 java.util.Arrays.fill(pad, left * k, 6 * k, 0f);
-                if (left <= 4) panelRows4(pad, 0, k, panel, tile, 0, INT8_TILE);
-                else panelRows6(pad, 0, k, panel, tile, 0, INT8_TILE);
+                panelRows6(pad, 0, k, panel, tile, 0, INT8_TILE);
                 for (int j = 0; j < left; j++) System.arraycopy(tile, j * INT8_TILE, y, (r + j) * n + c, INT8_TILE);
                 scale(y, r, left, n, c, rowScale, colScale, bias);
             }
@@ -237,33 +236,6 @@ final class VectorBertKernels implements BertKernels {
     private final ThreadLocal<float[]> panels = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
-     * Rows x[x0 ..] (row stride k) times the panel, 4 of them, into out[o + row * stride ..]. The
-     * accumulators go out through the array, not a helper: a helper taking vectors as arguments
-     * is not always inlined, and then every vector is boxed.
-     */
-    private static void panelRows4(float[] xq, int x0, int k, float[] panel, float[] out, int o, int stride) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        for (int i = 0, p = 0; i < k; i++, p += INT8_TILE) {
-            FloatVector w0 = FloatVector.fromArray(S, panel, p);
-            FloatVector w1 = FloatVector.fromArray(S, panel, p + VL);
-            FloatVector w2 = FloatVector.fromArray(S, panel, p + 2 * VL);
-            FloatVector w3 = FloatVector.fromArray(S, panel, p + 3 * VL);
-            FloatVector b = FloatVector.broadcast(S, xq[x0 + i]);
-            a00 = w0.fma(b, a00); a01 = w1.fma(b, a01); a02 = w2.fma(b, a02); a03 = w3.fma(b, a03);
-            b = FloatVector.broadcast(S, xq[x0 + k + i]);
-            a10 = w0.fma(b, a10); a11 = w1.fma(b, a11); a12 = w2.fma(b, a12); a13 = w3.fma(b, a13);
-            b = FloatVector.broadcast(S, xq[x0 + 2 * k + i]);
-            a20 = w0.fma(b, a20); a21 = w1.fma(b, a21); a22 = w2.fma(b, a22); a23 = w3.fma(b, a23);
-            b = FloatVector.broadcast(S, xq[x0 + 3 * k + i]);
-            a30 = w0.fma(b, a30); a31 = w1.fma(b, a31); a32 = w2.fma(b, a32); a33 = w3.fma(b, a33);
-        }
-        a00.intoArray(out, o); a01.intoArray(out, o + VL); a02.intoArray(out, o + 2 * VL); a03.intoArray(out, o + 3 * VL);
-        a10.intoArray(out, o + stride); a11.intoArray(out, o + stride + VL); a12.intoArray(out, o + stride + 2 * VL); a13.intoArray(out, o + stride + 3 * VL);
-        a20.intoArray(out, o + 2 * stride); a21.intoArray(out, o + 2 * stride + VL); a22.intoArray(out, o + 2 * stride + 2 * VL); a23.intoArray(out, o + 2 * stride + 3 * VL);
-        a30.intoArray(out, o + 3 * stride); a31.intoArray(out, o + 3 * stride + VL); a32.intoArray(out, o + 3 * stride + 2 * VL); a33.intoArray(out, o + 3 * stride + 3 * VL);
-    }
-
-    /**
      * 6 rows (x[x0 ..], stride k) times W[., c .. c + 4 VL) - zp, the weights widened from the
      * mapped bytes as they are used, into out[o + row * stride ..]: for a handful of rows, filling a
      * panel would cost as much as the products.
@@ -272,8 +244,13 @@ final class VectorBertKernels implements BertKernels {
                                    float[] out, int o, int stride) {
         float shift = unsigned ? 128 : 0;
         byte flip = unsigned ? (byte) 0x80 : 0;
-        FloatVector z0 = FloatVector.fromArray(S, zp, c).sub(shift), z1 = FloatVector.fromArray(S, zp, c + VL).sub(shift), z2 = FloatVector.fromArray(S, zp, c + 2 * VL).sub(shift), z3 = FloatVector.fromArray(S, zp, c + 3 * VL).sub(shift);
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00, a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
+        FloatVector z0 = FloatVector.fromArray(S, zp, c).sub(shift),
+                z1 = FloatVector.fromArray(S, zp, c + VL).sub(shift),
+                z2 = FloatVector.fromArray(S, zp, c + 2 * VL).sub(shift),
+                z3 = FloatVector.fromArray(S, zp, c + 3 * VL).sub(shift);
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
+                a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00,
+                a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
         long wo = Int8Linear.packedOffset(c, k);
         for (int i = 0; i < k; i++, wo += Int8Linear.TILE) {
             FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(BS, packed, wo, LE).lanewise(VectorOperators.XOR, flip)
@@ -297,12 +274,18 @@ final class VectorBertKernels implements BertKernels {
             b = FloatVector.broadcast(S, xq[x0 + 5 * k + i]);
             a50 = w0.fma(b, a50); a51 = w1.fma(b, a51); a52 = w2.fma(b, a52); a53 = w3.fma(b, a53);
         }
-        a00.intoArray(out, o); a01.intoArray(out, o + VL); a02.intoArray(out, o + 2 * VL); a03.intoArray(out, o + 3 * VL);
-        a10.intoArray(out, o + stride); a11.intoArray(out, o + stride + VL); a12.intoArray(out, o + stride + 2 * VL); a13.intoArray(out, o + stride + 3 * VL);
-        a20.intoArray(out, o + 2 * stride); a21.intoArray(out, o + 2 * stride + VL); a22.intoArray(out, o + 2 * stride + 2 * VL); a23.intoArray(out, o + 2 * stride + 3 * VL);
-        a30.intoArray(out, o + 3 * stride); a31.intoArray(out, o + 3 * stride + VL); a32.intoArray(out, o + 3 * stride + 2 * VL); a33.intoArray(out, o + 3 * stride + 3 * VL);
-        a40.intoArray(out, o + 4 * stride); a41.intoArray(out, o + 4 * stride + VL); a42.intoArray(out, o + 4 * stride + 2 * VL); a43.intoArray(out, o + 4 * stride + 3 * VL);
-        a50.intoArray(out, o + 5 * stride); a51.intoArray(out, o + 5 * stride + VL); a52.intoArray(out, o + 5 * stride + 2 * VL); a53.intoArray(out, o + 5 * stride + 3 * VL);
+        a00.intoArray(out, o); a01.intoArray(out, o + VL);
+        a02.intoArray(out, o + 2 * VL); a03.intoArray(out, o + 3 * VL);
+        a10.intoArray(out, o + stride); a11.intoArray(out, o + stride + VL);
+        a12.intoArray(out, o + stride + 2 * VL); a13.intoArray(out, o + stride + 3 * VL);
+        a20.intoArray(out, o + 2 * stride); a21.intoArray(out, o + 2 * stride + VL);
+        a22.intoArray(out, o + 2 * stride + 2 * VL); a23.intoArray(out, o + 2 * stride + 3 * VL);
+        a30.intoArray(out, o + 3 * stride); a31.intoArray(out, o + 3 * stride + VL);
+        a32.intoArray(out, o + 3 * stride + 2 * VL); a33.intoArray(out, o + 3 * stride + 3 * VL);
+        a40.intoArray(out, o + 4 * stride); a41.intoArray(out, o + 4 * stride + VL);
+        a42.intoArray(out, o + 4 * stride + 2 * VL); a43.intoArray(out, o + 4 * stride + 3 * VL);
+        a50.intoArray(out, o + 5 * stride); a51.intoArray(out, o + 5 * stride + VL);
+        a52.intoArray(out, o + 5 * stride + 2 * VL); a53.intoArray(out, o + 5 * stride + 3 * VL);
     }
 
     /** As {@link #direct6x4} for 12 rows and 2 vectors of columns (24 accumulators either way). */
@@ -311,7 +294,9 @@ final class VectorBertKernels implements BertKernels {
         float shift = unsigned ? 128 : 0;
         byte flip = unsigned ? (byte) 0x80 : 0;
         FloatVector z0 = FloatVector.fromArray(S, zp, c).sub(shift), z1 = FloatVector.fromArray(S, zp, c + VL).sub(shift);
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00, a80 = a00, a81 = a00, a90 = a00, a91 = a00, a100 = a00, a101 = a00, a110 = a00, a111 = a00;
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00,
+                a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00, a60 = a00, a61 = a00, a70 = a00, a71 = a00,
+                a80 = a00, a81 = a00, a90 = a00, a91 = a00, a100 = a00, a101 = a00, a110 = a00, a111 = a00;
         long wo = Int8Linear.packedOffset(c, k);
         for (int i = 0; i < k; i++, wo += Int8Linear.TILE) {
             FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(BS, packed, wo, LE).lanewise(VectorOperators.XOR, flip)
@@ -357,9 +342,16 @@ final class VectorBertKernels implements BertKernels {
         a110.intoArray(out, o + 11 * stride); a111.intoArray(out, o + 11 * stride + VL);
     }
 
-    /** As {@link #panelRows4} for 6 rows: 24 accumulators, so each panel vector loaded feeds 6 FMAs. */
+    /**
+     * Rows x[x0 ..] (row stride k) times the panel, 6 of them, into out[o + row * stride ..]: 24
+     * accumulators, so each panel vector loaded feeds 6 FMAs. The accumulators go out through the
+     * array, not a helper: a helper taking vectors as arguments is not always inlined, and then
+     * every vector is boxed.
+     */
     private static void panelRows6(float[] xq, int x0, int k, float[] panel, float[] out, int o, int stride) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00, a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
+                a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00,
+                a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
         for (int i = 0, p = 0; i < k; i++, p += INT8_TILE) {
             FloatVector w0 = FloatVector.fromArray(S, panel, p);
             FloatVector w1 = FloatVector.fromArray(S, panel, p + VL);
@@ -378,12 +370,18 @@ final class VectorBertKernels implements BertKernels {
             b = FloatVector.broadcast(S, xq[x0 + 5 * k + i]);
             a50 = w0.fma(b, a50); a51 = w1.fma(b, a51); a52 = w2.fma(b, a52); a53 = w3.fma(b, a53);
         }
-        a00.intoArray(out, o); a01.intoArray(out, o + VL); a02.intoArray(out, o + 2 * VL); a03.intoArray(out, o + 3 * VL);
-        a10.intoArray(out, o + stride); a11.intoArray(out, o + stride + VL); a12.intoArray(out, o + stride + 2 * VL); a13.intoArray(out, o + stride + 3 * VL);
-        a20.intoArray(out, o + 2 * stride); a21.intoArray(out, o + 2 * stride + VL); a22.intoArray(out, o + 2 * stride + 2 * VL); a23.intoArray(out, o + 2 * stride + 3 * VL);
-        a30.intoArray(out, o + 3 * stride); a31.intoArray(out, o + 3 * stride + VL); a32.intoArray(out, o + 3 * stride + 2 * VL); a33.intoArray(out, o + 3 * stride + 3 * VL);
-        a40.intoArray(out, o + 4 * stride); a41.intoArray(out, o + 4 * stride + VL); a42.intoArray(out, o + 4 * stride + 2 * VL); a43.intoArray(out, o + 4 * stride + 3 * VL);
-        a50.intoArray(out, o + 5 * stride); a51.intoArray(out, o + 5 * stride + VL); a52.intoArray(out, o + 5 * stride + 2 * VL); a53.intoArray(out, o + 5 * stride + 3 * VL);
+        a00.intoArray(out, o); a01.intoArray(out, o + VL);
+        a02.intoArray(out, o + 2 * VL); a03.intoArray(out, o + 3 * VL);
+        a10.intoArray(out, o + stride); a11.intoArray(out, o + stride + VL);
+        a12.intoArray(out, o + stride + 2 * VL); a13.intoArray(out, o + stride + 3 * VL);
+        a20.intoArray(out, o + 2 * stride); a21.intoArray(out, o + 2 * stride + VL);
+        a22.intoArray(out, o + 2 * stride + 2 * VL); a23.intoArray(out, o + 2 * stride + 3 * VL);
+        a30.intoArray(out, o + 3 * stride); a31.intoArray(out, o + 3 * stride + VL);
+        a32.intoArray(out, o + 3 * stride + 2 * VL); a33.intoArray(out, o + 3 * stride + 3 * VL);
+        a40.intoArray(out, o + 4 * stride); a41.intoArray(out, o + 4 * stride + VL);
+        a42.intoArray(out, o + 4 * stride + 2 * VL); a43.intoArray(out, o + 4 * stride + 3 * VL);
+        a50.intoArray(out, o + 5 * stride); a51.intoArray(out, o + 5 * stride + VL);
+        a52.intoArray(out, o + 5 * stride + 2 * VL); a53.intoArray(out, o + 5 * stride + 3 * VL);
     }
 
     @Override
