@@ -152,12 +152,8 @@ final class VectorBertKernels implements BertKernels {
                         src = pad;
                         x0 = 0;
                     }
-                    if (count <= 6) {
-                        direct6x4(src, x0, k, packed, unsigned, zp, c, tile, 0, INT8_TILE);
-                    } else {
-                        direct12x2(src, x0, k, packed, unsigned, zp, c, tile, 0, INT8_TILE);
-                        direct12x2(src, x0, k, packed, unsigned, zp, c + 2 * VL, tile, 2 * VL, INT8_TILE);
-                    }
+                    direct12x2(src, x0, k, packed, unsigned, zp, c, tile, 0, INT8_TILE);
+                    direct12x2(src, x0, k, packed, unsigned, zp, c + 2 * VL, tile, 2 * VL, INT8_TILE);
                     for (int j = 0; j < count; j++) System.arraycopy(tile, j * INT8_TILE, y, (r + j) * n + c, INT8_TILE);
                     scale(y, r, count, n, c, rowScale, colScale, bias);
                 }
@@ -236,59 +232,10 @@ final class VectorBertKernels implements BertKernels {
     private final ThreadLocal<float[]> panels = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
-     * 6 rows (x[x0 ..], stride k) times W[., c .. c + 4 VL) - zp, the weights widened from the
-     * mapped bytes as they are used, into out[o + row * stride ..]: for a handful of rows, filling a
-     * panel would cost as much as the products.
+     * 12 rows (x[x0 ..], stride k) times W[., c .. c + 2 VL) - zp, the weights widened from the
+     * packed bytes as they are used, into out[o + row * stride ..]: for a sentence's few rows,
+     * filling a panel would cost as much as the products. 24 accumulators.
      */
-    private static void direct6x4(float[] xq, int x0, int k, MemorySegment packed, boolean unsigned, float[] zp, int c,
-                                   float[] out, int o, int stride) {
-        float shift = unsigned ? 128 : 0;
-        byte flip = unsigned ? (byte) 0x80 : 0;
-        FloatVector z0 = FloatVector.fromArray(S, zp, c).sub(shift),
-                z1 = FloatVector.fromArray(S, zp, c + VL).sub(shift),
-                z2 = FloatVector.fromArray(S, zp, c + 2 * VL).sub(shift),
-                z3 = FloatVector.fromArray(S, zp, c + 3 * VL).sub(shift);
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
-                a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00,
-                a40 = a00, a41 = a00, a42 = a00, a43 = a00, a50 = a00, a51 = a00, a52 = a00, a53 = a00;
-        long wo = Int8Linear.packedOffset(c, k);
-        for (int i = 0; i < k; i++, wo += Int8Linear.TILE) {
-            FloatVector w0 = ((FloatVector) ByteVector.fromMemorySegment(BS, packed, wo, LE).lanewise(VectorOperators.XOR, flip)
-                    .convertShape(VectorOperators.B2F, S, 0)).sub(z0);
-            FloatVector w1 = ((FloatVector) ByteVector.fromMemorySegment(BS, packed, wo + VL, LE).lanewise(VectorOperators.XOR, flip)
-                    .convertShape(VectorOperators.B2F, S, 0)).sub(z1);
-            FloatVector w2 = ((FloatVector) ByteVector.fromMemorySegment(BS, packed, wo + 2 * VL, LE).lanewise(VectorOperators.XOR, flip)
-                    .convertShape(VectorOperators.B2F, S, 0)).sub(z2);
-            FloatVector w3 = ((FloatVector) ByteVector.fromMemorySegment(BS, packed, wo + 3 * VL, LE).lanewise(VectorOperators.XOR, flip)
-                    .convertShape(VectorOperators.B2F, S, 0)).sub(z3);
-            FloatVector b = FloatVector.broadcast(S, xq[x0 + i]);
-            a00 = w0.fma(b, a00); a01 = w1.fma(b, a01); a02 = w2.fma(b, a02); a03 = w3.fma(b, a03);
-            b = FloatVector.broadcast(S, xq[x0 + k + i]);
-            a10 = w0.fma(b, a10); a11 = w1.fma(b, a11); a12 = w2.fma(b, a12); a13 = w3.fma(b, a13);
-            b = FloatVector.broadcast(S, xq[x0 + 2 * k + i]);
-            a20 = w0.fma(b, a20); a21 = w1.fma(b, a21); a22 = w2.fma(b, a22); a23 = w3.fma(b, a23);
-            b = FloatVector.broadcast(S, xq[x0 + 3 * k + i]);
-            a30 = w0.fma(b, a30); a31 = w1.fma(b, a31); a32 = w2.fma(b, a32); a33 = w3.fma(b, a33);
-            b = FloatVector.broadcast(S, xq[x0 + 4 * k + i]);
-            a40 = w0.fma(b, a40); a41 = w1.fma(b, a41); a42 = w2.fma(b, a42); a43 = w3.fma(b, a43);
-            b = FloatVector.broadcast(S, xq[x0 + 5 * k + i]);
-            a50 = w0.fma(b, a50); a51 = w1.fma(b, a51); a52 = w2.fma(b, a52); a53 = w3.fma(b, a53);
-        }
-        a00.intoArray(out, o); a01.intoArray(out, o + VL);
-        a02.intoArray(out, o + 2 * VL); a03.intoArray(out, o + 3 * VL);
-        a10.intoArray(out, o + stride); a11.intoArray(out, o + stride + VL);
-        a12.intoArray(out, o + stride + 2 * VL); a13.intoArray(out, o + stride + 3 * VL);
-        a20.intoArray(out, o + 2 * stride); a21.intoArray(out, o + 2 * stride + VL);
-        a22.intoArray(out, o + 2 * stride + 2 * VL); a23.intoArray(out, o + 2 * stride + 3 * VL);
-        a30.intoArray(out, o + 3 * stride); a31.intoArray(out, o + 3 * stride + VL);
-        a32.intoArray(out, o + 3 * stride + 2 * VL); a33.intoArray(out, o + 3 * stride + 3 * VL);
-        a40.intoArray(out, o + 4 * stride); a41.intoArray(out, o + 4 * stride + VL);
-        a42.intoArray(out, o + 4 * stride + 2 * VL); a43.intoArray(out, o + 4 * stride + 3 * VL);
-        a50.intoArray(out, o + 5 * stride); a51.intoArray(out, o + 5 * stride + VL);
-        a52.intoArray(out, o + 5 * stride + 2 * VL); a53.intoArray(out, o + 5 * stride + 3 * VL);
-    }
-
-    /** As {@link #direct6x4} for 12 rows and 2 vectors of columns (24 accumulators either way). */
     private static void direct12x2(float[] xq, int x0, int k, MemorySegment packed, boolean unsigned, float[] zp, int c,
                                    float[] out, int o, int stride) {
         float shift = unsigned ? 128 : 0;

@@ -48,7 +48,7 @@ class BertKernelsTest {
 
     @Test
     void integerProductIsExact() {
-        // up to 12 rows widened in registers (6 or 12 at a time), more through a panel in blocks of 6
+        // up to 12 rows widened in registers (padded to 12), more through a panel in blocks of 6
         // with the 1-5 left over padded to 4 or 6
         for (int rows : new int[] {1, 5, 6, 7, 12, 13, 17, 30}) {
             for (boolean unsigned : new boolean[] {false, true}) {
