@@ -22,10 +22,6 @@ final class LinearInput {
         this.buffer = buffer;
     }
 
-    LinearInput(float[] x, int[] starts, int sentences, int width) {
-        this(x, starts, sentences, width, null);
-    }
-
     int rows() { return starts[sentences]; }
 
     /**

@@ -125,40 +125,27 @@ final class VectorBertKernels implements BertKernels {
     }
 
     /**
-     * Per tile of {@link #INT8_TILE} columns the int8 weights are widened once into a float panel
-     * {@code W[k, c] - zp[c]} (small integers, exact), which every block of activation rows then
-     * streams from cache; each block's sums are then scaled while they are still in cache.
+     * The int8 weights (from the packed copy) are widened to floats, exactly. Up to
+     * {@link #DIRECT_ROWS} rows (one short sentence) widen them in registers as the rows use them;
+     * more rows widen each tile of {@link #INT8_TILE} columns once into a panel that blocks of 6
+     * rows then stream from cache. Each block's sums are scaled while they are still in cache.
      */
     @Override
     public void gemmInt8(float[] xq, int rows, int k, MemorySegment w, MemorySegment packed, boolean unsigned, float[] zp,
                          int n, float[] rowScale, float[] colScale, float[] bias, float[] y, int n0, int n1) {
         int tiled = Math.min(n1, n - n % Int8Linear.TILE);   // columns the packed copy holds
-        float[] panel = panels.get();
-        if (panel.length < k * INT8_TILE) panels.set(panel = new float[k * INT8_TILE]);
         float[] tile = tiles.get();
         int c = n0;
         if (rows <= DIRECT_ROWS) {
-            // a few sentences' rows: widen the weights in registers as the rows use them, no panel
-            float[] pad = padIn.get();
-            if (pad.length < 12 * k) padIn.set(pad = new float[12 * k]);
+            float[] x = padded(xq, 0, rows, k, DIRECT_ROWS);
             for (; c + INT8_TILE <= tiled; c += INT8_TILE) {
-                for (int r = 0; r < rows; r += 12) {
-                    int count = Math.min(12, rows - r);
-                    float[] src = xq;
-                    int x0 = r * k;
-                    if (count < 12) {
-                        System.arraycopy(xq, r * k, pad, 0, count * k);
-                        java.util.Arrays.fill(pad, count * k, 12 * k, 0f);
-                        src = pad;
-                        x0 = 0;
-                    }
-                    direct12x2(src, x0, k, packed, unsigned, zp, c, tile, 0, INT8_TILE);
-                    direct12x2(src, x0, k, packed, unsigned, zp, c + 2 * VL, tile, 2 * VL, INT8_TILE);
-                    for (int j = 0; j < count; j++) System.arraycopy(tile, j * INT8_TILE, y, (r + j) * n + c, INT8_TILE);
-                    scale(y, r, count, n, c, rowScale, colScale, bias);
-                }
+                direct12x2(x, 0, k, packed, unsigned, zp, c, tile, 0, INT8_TILE);
+                direct12x2(x, 0, k, packed, unsigned, zp, c + 2 * VL, tile, 2 * VL, INT8_TILE);
+                store(tile, 0, rows, y, n, c, rowScale, colScale, bias);
             }
         }
+        float[] panel = panels.get();
+        if (c + INT8_TILE <= tiled && panel.length < k * INT8_TILE) panels.set(panel = new float[k * INT8_TILE]);
         for (; c + INT8_TILE <= tiled; c += INT8_TILE) {
             fillPanel(packed, unsigned, zp, k, c, panel);
             int r = 0;
@@ -166,20 +153,30 @@ final class VectorBertKernels implements BertKernels {
                 panelRows6(xq, r * k, k, panel, y, r * n + c, n);
                 scale(y, r, 6, n, c, rowScale, colScale, bias);
             }
-            int left = rows - r;
-            if (left > 0) {
+            if (r < rows) {
                 // the last 1-5 rows, padded with zero rows to a full block: a 6-row pass costs little
                 // more than a 1-row one, whose few accumulators would leave the FMA units idle
-                float[] pad = padIn.get();
-                if (pad.length < 6 * k) padIn.set(pad = new float[6 * k]);
-                System.arraycopy(xq, r * k, pad, 0, left * k);
-                java.util.Arrays.fill(pad, left * k, 6 * k, 0f);
-                panelRows6(pad, 0, k, panel, tile, 0, INT8_TILE);
-                for (int j = 0; j < left; j++) System.arraycopy(tile, j * INT8_TILE, y, (r + j) * n + c, INT8_TILE);
-                scale(y, r, left, n, c, rowScale, colScale, bias);
+                panelRows6(padded(xq, r, rows - r, k, 6), 0, k, panel, tile, 0, INT8_TILE);
+                store(tile, r, rows - r, y, n, c, rowScale, colScale, bias);
             }
         }
         if (c < n1) ScalarBertKernels.INSTANCE.gemmInt8(xq, rows, k, w, packed, unsigned, zp, n, rowScale, colScale, bias, y, c, n1);
+    }
+
+    /** Rows [r, r + count) of x (width k) followed by zero rows up to {@code block}, in a per-thread buffer. */
+    private float[] padded(float[] x, int r, int count, int k, int block) {
+        float[] pad = padIn.get();
+        if (pad.length < block * k) padIn.set(pad = new float[block * k]);
+        System.arraycopy(x, r * k, pad, 0, count * k);
+        java.util.Arrays.fill(pad, count * k, block * k, 0f);
+        return pad;
+    }
+
+    /** The first {@code count} rows of a tile's sums into y rows r0.., columns c.., then {@link #scale}d. */
+    private static void store(float[] tile, int r0, int count, float[] y, int n, int c, float[] rowScale, float[] colScale,
+                              float[] bias) {
+        for (int j = 0; j < count; j++) System.arraycopy(tile, j * INT8_TILE, y, (r0 + j) * n + c, INT8_TILE);
+        scale(y, r0, count, n, c, rowScale, colScale, bias);
     }
 
     /**
@@ -199,7 +196,7 @@ final class VectorBertKernels implements BertKernels {
         }
     }
 
-    /** Up to this many rows the weights are widened in registers rather than into a panel (measured). */
+    /** Up to this many rows (the register kernel's height) the weights are widened in registers, not into a panel. */
     private static final int DIRECT_ROWS = 12;
     /** Columns per int8 tile: 4 vectors. */
     static final int INT8_TILE = 4 * VL;

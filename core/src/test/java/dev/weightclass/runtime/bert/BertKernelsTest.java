@@ -135,7 +135,7 @@ class BertKernelsTest {
         int[] starts = {0, 3, 4, 9};
         float[] x = floats(9 * width);
         for (int i = 3 * width; i < 4 * width; i++) x[i] *= 50;    // one sentence with a much wider range
-        LinearInput in = new LinearInput(x, starts, 3, width);
+        LinearInput in = new LinearInput(x, starts, 3, width, null);
         try (Parallel parallel = new Parallel(2)) {
             LinearInput.Quantized q = in.quantized(vector, parallel);
             assertThat(in.quantized(vector, parallel)).isSameAs(q);
